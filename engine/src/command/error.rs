@@ -1,0 +1,146 @@
+//! Command errors: a small `Copy` enum whose texts are written once, here,
+//! with Redis 7's exact wording.
+
+use shoal_proto::ReplyWriter;
+
+/// An error a command answers with. The text (including its code prefix) is
+/// given by [`CmdError::text`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmdError {
+    Syntax,
+    WrongType,
+    NotInteger,
+    NotFloat,
+    Overflow,
+    NanOrInfinity,
+    /// `invalid expire time in '<command>' command`.
+    InvalidExpire(&'static str),
+    StringTooLong,
+    DbIndexOutOfRange,
+    NoSuchKey,
+    OffsetOutOfRange,
+    BitOffsetOutOfRange,
+    /// `<option> and <option> options at the same time are not compatible`, for EXPIRE.
+    NxXxGtLtIncompatible,
+    GtLtNxIncompatible,
+    ClientNameInvalid,
+    NoSuchClient,
+    /// `Protocol version is not supported`: NOPROTO for HELLO.
+    NoProto,
+    CountNegative,
+    /// A multi-key command whose keys live on different shards, where the
+    /// command cannot (yet) span shards.
+    CrossSlot,
+    /// Configuration parameter errors carry their own formatting and use
+    /// `ReplyWriter::error` directly; this one is the fixed text.
+    TimeoutNegative,
+    InvalidCursor,
+    ShutdownFailed,
+    NoShutdownInProgress,
+}
+
+impl CmdError {
+    /// Redis's text for this error, code first.
+    pub fn text(self) -> &'static str {
+        match self {
+            CmdError::Syntax => "ERR syntax error",
+            CmdError::WrongType => {
+                "WRONGTYPE Operation against a key holding the wrong kind of value"
+            }
+            CmdError::NotInteger => "ERR value is not an integer or out of range",
+            CmdError::NotFloat => "ERR value is not a valid float",
+            CmdError::Overflow => "ERR increment or decrement would overflow",
+            CmdError::NanOrInfinity => "ERR increment would produce NaN or Infinity",
+            CmdError::InvalidExpire(cmd) => match cmd {
+                "set" => "ERR invalid expire time in 'set' command",
+                "setex" => "ERR invalid expire time in 'setex' command",
+                "psetex" => "ERR invalid expire time in 'psetex' command",
+                "getex" => "ERR invalid expire time in 'getex' command",
+                "expire" => "ERR invalid expire time in 'expire' command",
+                "pexpire" => "ERR invalid expire time in 'pexpire' command",
+                "expireat" => "ERR invalid expire time in 'expireat' command",
+                "pexpireat" => "ERR invalid expire time in 'pexpireat' command",
+                _ => "ERR invalid expire time",
+            },
+            CmdError::StringTooLong => {
+                "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+            }
+            CmdError::DbIndexOutOfRange => "ERR DB index is out of range",
+            CmdError::NoSuchKey => "ERR no such key",
+            CmdError::OffsetOutOfRange => "ERR offset is out of range",
+            CmdError::BitOffsetOutOfRange => "ERR bit offset is not an integer or out of range",
+            CmdError::NxXxGtLtIncompatible => {
+                "ERR NX and XX, GT or LT options at the same time are not compatible"
+            }
+            CmdError::GtLtNxIncompatible => {
+                "ERR GT and LT options at the same time are not compatible"
+            }
+            CmdError::ClientNameInvalid => {
+                "ERR Client names cannot contain spaces, newlines or special characters."
+            }
+            CmdError::NoSuchClient => "ERR No such client",
+            CmdError::NoProto => "NOPROTO unsupported protocol version",
+            CmdError::CountNegative => "ERR value is out of range, must be positive",
+            CmdError::CrossSlot => "CROSSSLOT Keys in request don't hash to the same slot",
+            CmdError::TimeoutNegative => "ERR timeout is negative",
+            CmdError::InvalidCursor => "ERR invalid cursor",
+            CmdError::ShutdownFailed => "ERR Errors trying to SHUTDOWN. Check logs.",
+            CmdError::NoShutdownInProgress => "ERR No shutdown in progress.",
+        }
+    }
+
+    /// Writes this error as the reply.
+    pub fn reply(self, out: &mut ReplyWriter<'_>) {
+        out.error(self.text().as_bytes());
+    }
+}
+
+impl std::fmt::Display for CmdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_has_a_code_and_no_newline() {
+        let all = [
+            CmdError::Syntax,
+            CmdError::WrongType,
+            CmdError::NotInteger,
+            CmdError::NotFloat,
+            CmdError::Overflow,
+            CmdError::NanOrInfinity,
+            CmdError::InvalidExpire("set"),
+            CmdError::InvalidExpire("other"),
+            CmdError::StringTooLong,
+            CmdError::DbIndexOutOfRange,
+            CmdError::NoSuchKey,
+            CmdError::OffsetOutOfRange,
+            CmdError::BitOffsetOutOfRange,
+            CmdError::NxXxGtLtIncompatible,
+            CmdError::GtLtNxIncompatible,
+            CmdError::ClientNameInvalid,
+            CmdError::NoSuchClient,
+            CmdError::NoProto,
+            CmdError::CountNegative,
+            CmdError::CrossSlot,
+            CmdError::TimeoutNegative,
+            CmdError::InvalidCursor,
+            CmdError::ShutdownFailed,
+            CmdError::NoShutdownInProgress,
+        ];
+        for e in all {
+            let t = e.text();
+            let code = t.split(' ').next().unwrap_or("");
+            assert!(
+                !code.is_empty() && code.bytes().all(|b| b.is_ascii_uppercase()),
+                "{t}"
+            );
+            assert!(!t.contains('\r') && !t.contains('\n'));
+        }
+    }
+}

@@ -1,0 +1,594 @@
+//! The string family: GET/SET and friends, counters, ranges.
+
+use super::read_entry;
+use crate::command::args::{parse_f64, parse_i64};
+use crate::command::{Acl, ArgCursor, CmdError, CommandSpec, Exec, Flags};
+use crate::dispatch::{merge_array_by_key, Part};
+use crate::keyspace::Value;
+use crate::shard::ShardCtx;
+use bytes::Bytes;
+use shoal_proto::ReplyWriter;
+
+/// Replies with a string value, or WRONGTYPE.
+fn reply_string(value: &Value, out: &mut ReplyWriter<'_>) {
+    if !value.is_string() {
+        return CmdError::WrongType.reply(out);
+    }
+    out.bulk(value.string_bytes(&mut itoa::Buffer::new()));
+}
+
+/// GET key
+fn get(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    match read_entry(ctx, &argv[1]) {
+        Some(e) => reply_string(&e.value, out),
+        None => out.null(),
+    }
+}
+
+/// When a write sets the expiry: relative or absolute, seconds or ms.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ExpireArg {
+    None,
+    Ex,
+    Px,
+    ExAt,
+    PxAt,
+    KeepTtl,
+    Persist,
+}
+
+/// Converts an expire argument into a unix ms deadline, with Redis's checks
+/// (`getExpireMillisecondsOrReply`).
+fn expire_deadline(
+    kind: ExpireArg,
+    raw: &[u8],
+    now_ms: u64,
+    cmd: &'static str,
+) -> Result<u64, CmdError> {
+    let n = parse_i64(raw).ok_or(CmdError::NotInteger)?;
+    let seconds = matches!(kind, ExpireArg::Ex | ExpireArg::ExAt);
+    if n <= 0 || (seconds && n > i64::MAX / 1000) {
+        return Err(CmdError::InvalidExpire(cmd));
+    }
+    let ms = if seconds { n * 1000 } else { n };
+    let at = match kind {
+        ExpireArg::Ex | ExpireArg::Px => ms
+            .checked_add(now_ms as i64)
+            .ok_or(CmdError::InvalidExpire(cmd))?,
+        _ => ms,
+    };
+    Ok(at as u64)
+}
+
+/// SET key value [NX | XX] [GET] [EX seconds | PX milliseconds |
+/// EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]
+fn set(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let (mut nx, mut xx, mut get) = (false, false, false);
+    let mut expire = ExpireArg::None;
+    let mut expire_raw: &[u8] = &[];
+    let mut i = 3;
+    while i < argv.len() {
+        let opt = &argv[i][..];
+        let has_next = i + 1 < argv.len();
+        let is = |w: &str| opt.eq_ignore_ascii_case(w.as_bytes());
+        let timed = |e: ExpireArg| expire == ExpireArg::None || expire == e;
+        if is("NX") && !xx {
+            nx = true;
+        } else if is("XX") && !nx {
+            xx = true;
+        } else if is("GET") {
+            get = true;
+        } else if is("KEEPTTL") && timed(ExpireArg::KeepTtl) {
+            expire = ExpireArg::KeepTtl;
+        } else if let (true, Some(kind)) = (
+            has_next,
+            [
+                ("EX", ExpireArg::Ex),
+                ("PX", ExpireArg::Px),
+                ("EXAT", ExpireArg::ExAt),
+                ("PXAT", ExpireArg::PxAt),
+            ]
+            .iter()
+            .find(|(w, k)| is(w) && timed(*k))
+            .map(|(_, k)| *k),
+        ) {
+            expire = kind;
+            expire_raw = &argv[i + 1];
+            i += 1;
+        } else {
+            return CmdError::Syntax.reply(out);
+        }
+        i += 1;
+    }
+    let now = ctx.now_ms;
+    let deadline = match expire {
+        ExpireArg::Ex | ExpireArg::Px | ExpireArg::ExAt | ExpireArg::PxAt => {
+            match expire_deadline(expire, expire_raw, now, "set") {
+                Ok(d) => d,
+                Err(e) => return e.reply(out),
+            }
+        }
+        _ => 0,
+    };
+    let db = ctx.db();
+    let found = match db.get(&argv[1], now) {
+        Some(e) => {
+            if get {
+                if !e.value.is_string() {
+                    return CmdError::WrongType.reply(out);
+                }
+                out.bulk(e.value.string_bytes(&mut itoa::Buffer::new()));
+            }
+            true
+        }
+        None => {
+            if get {
+                out.null();
+            }
+            false
+        }
+    };
+    if (nx && found) || (xx && !found) {
+        if !get {
+            out.null();
+        }
+        return;
+    }
+    let value = Value::from_bytes(&argv[2]);
+    if expire == ExpireArg::KeepTtl {
+        db.set_keep_ttl(&argv[1], value, now);
+    } else {
+        db.set(&argv[1], value, deadline, now);
+    }
+    if !get {
+        out.ok();
+    }
+}
+
+/// SETNX key value
+fn setnx(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    if db.contains(&argv[1], now) {
+        return out.integer(0);
+    }
+    db.set(&argv[1], Value::from_bytes(&argv[2]), 0, now);
+    out.integer(1);
+}
+
+fn setex_generic(
+    ctx: &mut ShardCtx<'_>,
+    argv: &[Bytes],
+    out: &mut ReplyWriter<'_>,
+    kind: ExpireArg,
+    cmd: &'static str,
+) {
+    let now = ctx.now_ms;
+    match expire_deadline(kind, &argv[2], now, cmd) {
+        Ok(at) => {
+            ctx.db().set(&argv[1], Value::from_bytes(&argv[3]), at, now);
+            out.ok();
+        }
+        Err(e) => e.reply(out),
+    }
+}
+
+/// SETEX key seconds value
+fn setex(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    setex_generic(ctx, argv, out, ExpireArg::Ex, "setex");
+}
+
+/// PSETEX key milliseconds value
+fn psetex(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    setex_generic(ctx, argv, out, ExpireArg::Px, "psetex");
+}
+
+/// GETSET key value
+fn getset(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    match db.get(&argv[1], now) {
+        Some(e) if !e.value.is_string() => return CmdError::WrongType.reply(out),
+        Some(e) => out.bulk(e.value.string_bytes(&mut itoa::Buffer::new())),
+        None => out.null(),
+    }
+    db.set(&argv[1], Value::from_bytes(&argv[2]), 0, now);
+}
+
+/// GETDEL key
+fn getdel(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    match read_entry(ctx, &argv[1]) {
+        Some(e) if !e.value.is_string() => CmdError::WrongType.reply(out),
+        Some(e) => {
+            out.bulk(e.value.string_bytes(&mut itoa::Buffer::new()));
+            ctx.db().remove(&argv[1]);
+        }
+        None => out.null(),
+    }
+}
+
+/// GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds |
+/// PXAT unix-time-milliseconds | PERSIST]
+fn getex(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let mut expire = ExpireArg::None;
+    let mut raw: &[u8] = &[];
+    let mut i = 2;
+    while i < argv.len() {
+        let opt = &argv[i][..];
+        let is = |w: &str| opt.eq_ignore_ascii_case(w.as_bytes());
+        let timed = |e: ExpireArg| expire == ExpireArg::None || expire == e;
+        if is("PERSIST") && timed(ExpireArg::Persist) {
+            expire = ExpireArg::Persist;
+        } else if let (true, Some(kind)) = (
+            i + 1 < argv.len(),
+            [
+                ("EX", ExpireArg::Ex),
+                ("PX", ExpireArg::Px),
+                ("EXAT", ExpireArg::ExAt),
+                ("PXAT", ExpireArg::PxAt),
+            ]
+            .iter()
+            .find(|(w, k)| is(w) && timed(*k))
+            .map(|(_, k)| *k),
+        ) {
+            expire = kind;
+            raw = &argv[i + 1];
+            i += 1;
+        } else {
+            return CmdError::Syntax.reply(out);
+        }
+        i += 1;
+    }
+    let now = ctx.now_ms;
+    let deadline = match expire {
+        ExpireArg::None | ExpireArg::Persist | ExpireArg::KeepTtl => 0,
+        kind => match expire_deadline(kind, raw, now, "getex") {
+            Ok(d) => d,
+            Err(e) => return e.reply(out),
+        },
+    };
+    match read_entry(ctx, &argv[1]) {
+        None => return out.null(),
+        Some(e) if !e.value.is_string() => return CmdError::WrongType.reply(out),
+        Some(e) => out.bulk(e.value.string_bytes(&mut itoa::Buffer::new())),
+    }
+    let db = ctx.db();
+    match expire {
+        ExpireArg::Persist => {
+            db.set_expire(&argv[1], 0, now);
+        }
+        ExpireArg::None | ExpireArg::KeepTtl => {}
+        _ if deadline <= now => {
+            db.remove(&argv[1]);
+        }
+        _ => {
+            db.set_expire(&argv[1], deadline, now);
+        }
+    }
+}
+
+/// MGET key [key ...] — one shard's keys; merged in key order.
+fn mget(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) -> Part {
+    let mut items = Vec::with_capacity(argv.len() - 1);
+    for key in &argv[1..] {
+        let start = out.buf().len();
+        match read_entry(ctx, key) {
+            Some(e) if e.value.is_string() => {
+                out.bulk(e.value.string_bytes(&mut itoa::Buffer::new()))
+            }
+            _ => out.null(),
+        }
+        items.push(start..out.buf().len());
+    }
+    Part::Items(items)
+}
+
+/// Adds `delta` to the integer at `key` (INCR, DECR, INCRBY, DECRBY).
+fn incr_by(ctx: &mut ShardCtx<'_>, key: &[u8], delta: i64, out: &mut ReplyWriter<'_>) {
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    let current = match db.get(key, now) {
+        None => 0,
+        Some(e) => match &e.value {
+            Value::Int(n) => *n,
+            v if !v.is_string() => return CmdError::WrongType.reply(out),
+            v => match parse_i64(v.string_bytes(&mut itoa::Buffer::new())) {
+                Some(n) => n,
+                None => return CmdError::NotInteger.reply(out),
+            },
+        },
+    };
+    let Some(next) = current.checked_add(delta) else {
+        return CmdError::Overflow.reply(out);
+    };
+    db.set_keep_ttl(key, Value::Int(next), now);
+    out.integer(next);
+}
+
+/// INCR key
+fn incr(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    incr_by(ctx, &argv[1], 1, out);
+}
+
+/// DECR key
+fn decr(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    incr_by(ctx, &argv[1], -1, out);
+}
+
+/// INCRBY key increment
+fn incrby(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    match parse_i64(&argv[2]) {
+        Some(d) => incr_by(ctx, &argv[1], d, out),
+        None => CmdError::NotInteger.reply(out),
+    }
+}
+
+/// DECRBY key decrement
+fn decrby(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    match parse_i64(&argv[2]) {
+        Some(i64::MIN) => out.error(b"ERR decrement would overflow"),
+        Some(d) => incr_by(ctx, &argv[1], -d, out),
+        None => CmdError::NotInteger.reply(out),
+    }
+}
+
+/// Formats a float as Redis's INCRBYFLOAT does: plain decimal, no exponent,
+/// no trailing zeros. Shoal computes in f64 and prints the shortest text
+/// that reads back as the same f64 (Redis uses long double and "%.17Lf").
+pub fn format_float_human(v: f64) -> String {
+    let s = format!("{v}");
+    if s == "-0" {
+        "0".into()
+    } else {
+        s
+    }
+}
+
+/// INCRBYFLOAT key increment
+fn incrbyfloat(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    let current = match db.get(&argv[1], now) {
+        None => 0.0,
+        Some(e) if !e.value.is_string() => return CmdError::WrongType.reply(out),
+        Some(e) => match parse_f64(e.value.string_bytes(&mut itoa::Buffer::new())) {
+            Some(v) => v,
+            None => return CmdError::NotFloat.reply(out),
+        },
+    };
+    let Some(delta) = parse_f64(&argv[2]) else {
+        return CmdError::NotFloat.reply(out);
+    };
+    let next = current + delta;
+    if next.is_nan() || next.is_infinite() {
+        return CmdError::NanOrInfinity.reply(out);
+    }
+    let text = format_float_human(next);
+    db.set_keep_ttl(&argv[1], Value::from_bytes(text.as_bytes()), now);
+    out.bulk(text.as_bytes());
+}
+
+/// The largest string allowed now (`proto-max-bulk-len`).
+fn string_size_max(ctx: &ShardCtx<'_>) -> usize {
+    ctx.node.config().proto_max_bulk_len
+}
+
+/// APPEND key value
+fn append(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let max = string_size_max(ctx);
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    match db.get(&argv[1], now) {
+        None => {
+            db.set(&argv[1], Value::Raw(argv[2].to_vec()), 0, now);
+            out.integer(argv[2].len() as i64);
+        }
+        Some(e) if !e.value.is_string() => CmdError::WrongType.reply(out),
+        Some(e) => {
+            let total = e.value.string_len().checked_add(argv[2].len());
+            match total {
+                Some(t) if t <= max => {
+                    let raw = e.value.make_raw();
+                    raw.extend_from_slice(&argv[2]);
+                    out.integer(raw.len() as i64);
+                }
+                _ => CmdError::StringTooLong.reply(out),
+            }
+        }
+    }
+}
+
+/// STRLEN key
+fn strlen(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    match read_entry(ctx, &argv[1]) {
+        None => out.integer(0),
+        Some(e) if !e.value.is_string() => CmdError::WrongType.reply(out),
+        Some(e) => out.integer(e.value.string_len() as i64),
+    }
+}
+
+/// GETRANGE key start end (and SUBSTR)
+fn getrange(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let mut args = ArgCursor::new(argv, 2);
+    let (mut start, mut end) = (args.next_i64(), args.next_i64());
+    if let Err(e) = args.finish() {
+        return e.reply(out);
+    }
+    let Some(e) = read_entry(ctx, &argv[1]) else {
+        return out.bulk(b"");
+    };
+    if !e.value.is_string() {
+        return CmdError::WrongType.reply(out);
+    }
+    let mut scratch = itoa::Buffer::new();
+    let s = e.value.string_bytes(&mut scratch);
+    let len = s.len() as i64;
+    if start < 0 && end < 0 && start > end {
+        return out.bulk(b"");
+    }
+    if start < 0 {
+        start = len.saturating_add(start);
+    }
+    if end < 0 {
+        end = len.saturating_add(end);
+    }
+    start = start.max(0);
+    end = end.max(0);
+    if end >= len {
+        end = len - 1;
+    }
+    if start > end || len == 0 {
+        return out.bulk(b"");
+    }
+    out.bulk(&s[start as usize..=end as usize]);
+}
+
+/// SETRANGE key offset value
+fn setrange(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let Some(offset) = parse_i64(&argv[2]) else {
+        return CmdError::NotInteger.reply(out);
+    };
+    if offset < 0 {
+        return CmdError::OffsetOutOfRange.reply(out);
+    }
+    let max = string_size_max(ctx);
+    let value = &argv[3];
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    let fits = |end: Option<usize>| end.is_some_and(|e| e <= max);
+    let end = (offset as u64)
+        .checked_add(value.len() as u64)
+        .and_then(|e| usize::try_from(e).ok());
+    match db.get(&argv[1], now) {
+        None => {
+            if value.is_empty() {
+                return out.integer(0);
+            }
+            let Some(end) = end.filter(|_| fits(end)) else {
+                return CmdError::StringTooLong.reply(out);
+            };
+            let mut buf = vec![0u8; end];
+            buf[offset as usize..].copy_from_slice(value);
+            db.set(&argv[1], Value::Raw(buf), 0, now);
+            out.integer(end as i64);
+        }
+        Some(e) if !e.value.is_string() => CmdError::WrongType.reply(out),
+        Some(e) => {
+            if value.is_empty() {
+                return out.integer(e.value.string_len() as i64);
+            }
+            let Some(end) = end.filter(|_| fits(end)) else {
+                return CmdError::StringTooLong.reply(out);
+            };
+            let raw = e.value.make_raw();
+            if raw.len() < end {
+                raw.resize(end, 0);
+            }
+            raw[offset as usize..end].copy_from_slice(value);
+            out.integer(raw.len() as i64);
+        }
+    }
+}
+
+const STRING: Acl = Acl::STRING;
+const WRITE: Flags = Flags::WRITE.or(Flags::DENYOOM);
+const WRITE_FAST: Flags = WRITE.or(Flags::FAST);
+const READ_FAST: Flags = Flags::READONLY.or(Flags::FAST);
+
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("get", 2, Exec::Shard(get))
+        .flags(READ_FAST)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "1.0.0", "O(1)", "Returns the string value of a key."),
+    CommandSpec::new("set", -3, Exec::Shard(set))
+        .flags(WRITE)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "1.0.0", "O(1)", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist."),
+    CommandSpec::new("setnx", 3, Exec::Shard(setnx))
+        .flags(WRITE_FAST)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "1.0.0", "O(1)", "Set the string value of a key only when the key doesn't exist."),
+    CommandSpec::new("setex", 4, Exec::Shard(setex))
+        .flags(WRITE)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "2.0.0", "O(1)", "Sets the string value and expiration time of a key. Creates the key if it doesn't exist."),
+    CommandSpec::new("psetex", 4, Exec::Shard(psetex))
+        .flags(WRITE)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "2.6.0", "O(1)", "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist."),
+    CommandSpec::new("getset", 3, Exec::Shard(getset))
+        .flags(WRITE_FAST)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "1.0.0", "O(1)", "Returns the previous string value of a key after setting it to a new value."),
+    CommandSpec::new("getdel", 2, Exec::Shard(getdel))
+        .flags(Flags::WRITE.or(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "6.2.0", "O(1)", "Returns the string value of a key after deleting the key."),
+    CommandSpec::new("getex", -2, Exec::Shard(getex))
+        .flags(Flags::WRITE.or(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "6.2.0", "O(1)", "Returns the string value of a key after setting its expiration time."),
+    CommandSpec::new("mget", -2, Exec::PerKey { part: mget, merge: merge_array_by_key })
+        .flags(READ_FAST)
+        .keys(1, -1, 1)
+        .acl(STRING)
+        .doc("string", "1.0.0", "O(N) where N is the number of keys to retrieve.", "Atomically returns the string values of one or more keys."),
+    CommandSpec::new("incr", 2, Exec::Shard(incr))
+        .flags(WRITE_FAST)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "1.0.0", "O(1)", "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist."),
+    CommandSpec::new("decr", 2, Exec::Shard(decr))
+        .flags(WRITE_FAST)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "1.0.0", "O(1)", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist."),
+    CommandSpec::new("incrby", 3, Exec::Shard(incrby))
+        .flags(WRITE_FAST)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "1.0.0", "O(1)", "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist."),
+    CommandSpec::new("decrby", 3, Exec::Shard(decrby))
+        .flags(WRITE_FAST)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "1.0.0", "O(1)", "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist."),
+    CommandSpec::new("incrbyfloat", 3, Exec::Shard(incrbyfloat))
+        .flags(WRITE_FAST)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "2.6.0", "O(1)", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist."),
+    CommandSpec::new("append", 3, Exec::Shard(append))
+        .flags(WRITE_FAST)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "2.0.0", "O(1)", "Appends a string to the value of a key. Creates the key if it doesn't exist."),
+    CommandSpec::new("strlen", 2, Exec::Shard(strlen))
+        .flags(READ_FAST)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "2.2.0", "O(1)", "Returns the length of a string value."),
+    CommandSpec::new("getrange", 4, Exec::Shard(getrange))
+        .flags(Flags::READONLY)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "2.4.0", "O(N) where N is the length of the returned string.", "Returns a substring of the string stored at a key."),
+    CommandSpec::new("substr", 4, Exec::Shard(getrange))
+        .flags(Flags::READONLY)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "1.0.0", "O(N) where N is the length of the returned string.", "Returns a substring from a string value."),
+    CommandSpec::new("setrange", 4, Exec::Shard(setrange))
+        .flags(WRITE)
+        .keys(1, 1, 1)
+        .acl(STRING)
+        .doc("string", "2.2.0", "O(1), not counting the time taken to copy the new string in place.", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist."),
+];

@@ -1,0 +1,502 @@
+//! Configuration: built-in defaults that serve out of the box, overridden by
+//! a redis.conf-style file (first argument) and then by `--name value`
+//! flags with the same names. One table of [`Setting`]s drives parsing,
+//! `CONFIG GET` and `CONFIG SET`.
+
+use crate::limits::{DATABASES_DEFAULT, DATABASES_MAX};
+use std::fmt;
+
+/// `loglevel`, as Redis names the levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogLevel {
+    Debug,
+    Verbose,
+    Notice,
+    Warning,
+    Nothing,
+}
+
+impl LogLevel {
+    const NAMES: [(LogLevel, &'static str); 5] = [
+        (LogLevel::Debug, "debug"),
+        (LogLevel::Verbose, "verbose"),
+        (LogLevel::Notice, "notice"),
+        (LogLevel::Warning, "warning"),
+        (LogLevel::Nothing, "nothing"),
+    ];
+    pub fn name(self) -> &'static str {
+        LogLevel::NAMES
+            .iter()
+            .find(|(l, _)| *l == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("notice")
+    }
+    fn parse(s: &str) -> Option<LogLevel> {
+        LogLevel::NAMES
+            .iter()
+            .find(|(_, n)| n.eq_ignore_ascii_case(s))
+            .map(|(l, _)| *l)
+    }
+}
+
+/// Every setting's current value.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Addresses to listen on; a leading '-' marks one that may be unavailable.
+    pub bind: Vec<String>,
+    pub port: u16,
+    /// Executors (cores); 0 = one per CPU the process may run on.
+    pub threads: usize,
+    /// Pin each executor to one allowed CPU.
+    pub cpu_pinning: bool,
+    pub databases: usize,
+    pub maxclients: usize,
+    /// Close clients idle this many seconds; 0 = never.
+    pub timeout_s: u64,
+    /// SO_KEEPALIVE interval in seconds; 0 = off.
+    pub tcp_keepalive_s: u64,
+    pub proto_max_bulk_len: usize,
+    pub client_query_buffer_limit: usize,
+    pub hz: u32,
+    pub loglevel: LogLevel,
+    /// Log file path; empty = standard output.
+    pub logfile: String,
+    /// The config file the server started with, if any (INFO config_file).
+    pub config_file: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: vec!["127.0.0.1".into(), "-::1".into()],
+            port: 6379,
+            threads: 0,
+            cpu_pinning: true,
+            databases: DATABASES_DEFAULT,
+            maxclients: 10_000,
+            timeout_s: 0,
+            tcp_keepalive_s: 300,
+            proto_max_bulk_len: 512 * 1024 * 1024,
+            client_query_buffer_limit: 1024 * 1024 * 1024,
+            hz: 10,
+            loglevel: LogLevel::Notice,
+            logfile: String::new(),
+            config_file: String::new(),
+        }
+    }
+}
+
+/// A configuration error, naming the setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    Unknown(String),
+    Invalid { name: &'static str, reason: String },
+    Immutable(&'static str),
+    File(String),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Unknown(n) => {
+                write!(f, "Bad directive or wrong number of arguments: '{n}'")
+            }
+            ConfigError::Invalid { name, reason } => write!(f, "'{name}': {reason}"),
+            ConfigError::Immutable(n) => write!(f, "'{n}': can't set immutable config"),
+            ConfigError::File(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+type Getter = fn(&Config) -> String;
+type Setter = fn(&mut Config, &[String]) -> Result<(), String>;
+
+/// One setting: its Redis name, how to read and write it, and whether
+/// CONFIG SET may change it at run time.
+pub struct Setting {
+    pub name: &'static str,
+    pub get: Getter,
+    set: Setter,
+    pub mutable: bool,
+}
+
+/// Parses Redis's memory notation: `1gb` = 1024^3, `1g` = 10^9, `100k` = 10^5, ...
+pub fn parse_memory(s: &str) -> Result<usize, String> {
+    let lower = s.to_ascii_lowercase();
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(split);
+    let mul: u64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return Err("argument must be a memory value".into()),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| "argument must be a memory value".to_string())?;
+    n.checked_mul(mul)
+        .and_then(|v| usize::try_from(v).ok())
+        .ok_or_else(|| "argument must be a memory value".to_string())
+}
+
+fn one(args: &[String]) -> Result<&str, String> {
+    match args {
+        [a] => Ok(a.as_str()),
+        _ => Err("wrong number of arguments".into()),
+    }
+}
+
+fn int_in(args: &[String], min: u64, max: u64) -> Result<u64, String> {
+    let s = one(args)?;
+    let n: i64 = s
+        .parse()
+        .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+    match u64::try_from(n) {
+        Ok(v) if (min..=max).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        )),
+    }
+}
+
+fn yes_no(args: &[String]) -> Result<bool, String> {
+    match one(args)?.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("argument must be 'yes' or 'no'".into()),
+    }
+}
+
+fn yn(b: bool) -> String {
+    if b { "yes" } else { "no" }.into()
+}
+
+/// Every setting, in the order CONFIG GET * lists them.
+pub static SETTINGS: &[Setting] = &[
+    Setting {
+        name: "bind",
+        get: |c| c.bind.join(" "),
+        set: |c, a| {
+            if a.is_empty() {
+                return Err("wrong number of arguments".into());
+            }
+            c.bind = a
+                .iter()
+                .flat_map(|s| s.split_whitespace().map(String::from))
+                .collect();
+            Ok(())
+        },
+        mutable: false,
+    },
+    Setting {
+        name: "port",
+        get: |c| c.port.to_string(),
+        set: |c, a| {
+            c.port = int_in(a, 1, 65535)? as u16;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Setting {
+        name: "threads",
+        get: |c| c.threads.to_string(),
+        set: |c, a| {
+            c.threads = int_in(a, 0, 1024)? as usize;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Setting {
+        name: "cpu-pinning",
+        get: |c| yn(c.cpu_pinning),
+        set: |c, a| {
+            c.cpu_pinning = yes_no(a)?;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Setting {
+        name: "databases",
+        get: |c| c.databases.to_string(),
+        set: |c, a| {
+            c.databases = int_in(a, 1, DATABASES_MAX as u64)? as usize;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Setting {
+        name: "maxclients",
+        get: |c| c.maxclients.to_string(),
+        set: |c, a| {
+            c.maxclients = int_in(a, 1, 1 << 24)? as usize;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "timeout",
+        get: |c| c.timeout_s.to_string(),
+        set: |c, a| {
+            c.timeout_s = int_in(a, 0, i32::MAX as u64)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "tcp-keepalive",
+        get: |c| c.tcp_keepalive_s.to_string(),
+        set: |c, a| {
+            c.tcp_keepalive_s = int_in(a, 0, i32::MAX as u64)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "proto-max-bulk-len",
+        get: |c| c.proto_max_bulk_len.to_string(),
+        set: |c, a| {
+            let v = parse_memory(one(a)?)?;
+            if !(1024 * 1024..=i64::MAX as usize).contains(&v) {
+                return Err(
+                    "argument must be between 1048576 and 9223372036854775807 inclusive".into(),
+                );
+            }
+            c.proto_max_bulk_len = v;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "client-query-buffer-limit",
+        get: |c| c.client_query_buffer_limit.to_string(),
+        set: |c, a| {
+            let v = parse_memory(one(a)?)?;
+            if !(1024 * 1024..=i64::MAX as usize).contains(&v) {
+                return Err(
+                    "argument must be between 1048576 and 9223372036854775807 inclusive".into(),
+                );
+            }
+            c.client_query_buffer_limit = v;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "hz",
+        get: |c| c.hz.to_string(),
+        set: |c, a| {
+            c.hz = int_in(a, 1, 500)? as u32;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "loglevel",
+        get: |c| c.loglevel.name().into(),
+        set: |c, a| {
+            c.loglevel = LogLevel::parse(one(a)?).ok_or("argument(s) must be one of the following: debug, verbose, notice, warning, nothing")?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "logfile",
+        get: |c| c.logfile.clone(),
+        set: |c, a| {
+            c.logfile = one(a)?.to_string();
+            Ok(())
+        },
+        mutable: false,
+    },
+];
+
+/// The setting called `name` (any case).
+pub fn setting(name: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+}
+
+impl Config {
+    /// Applies one setting; `runtime` refuses immutable ones (CONFIG SET).
+    pub fn apply(&mut self, name: &str, args: &[String], runtime: bool) -> Result<(), ConfigError> {
+        let s = setting(name).ok_or_else(|| ConfigError::Unknown(name.to_string()))?;
+        if runtime && !s.mutable {
+            return Err(ConfigError::Immutable(s.name));
+        }
+        (s.set)(self, args).map_err(|reason| ConfigError::Invalid {
+            name: s.name,
+            reason,
+        })
+    }
+
+    /// Applies a redis.conf-style text: one `name args...` a line, `#`
+    /// comments, quoting as Redis's config parser.
+    pub fn apply_text(&mut self, text: &str) -> Result<(), ConfigError> {
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let words = split_config_line(line).ok_or_else(|| {
+                ConfigError::File(format!("line {}: unbalanced quotes in '{line}'", i + 1))
+            })?;
+            let Some((name, args)) = words.split_first() else {
+                continue;
+            };
+            self.apply(name, args, false)
+                .map_err(|e| ConfigError::File(format!("line {}: >>> '{line}'\n{e}", i + 1)))?;
+        }
+        Ok(())
+    }
+
+    /// Builds the configuration from command-line arguments: an optional
+    /// config file path first, then `--name value...` flags.
+    pub fn from_args(args: &[String]) -> Result<Config, ConfigError> {
+        let mut config = Config::default();
+        let mut rest = args;
+        if let Some(first) = rest.first() {
+            if !first.starts_with("--") {
+                let text = std::fs::read_to_string(first).map_err(|e| {
+                    ConfigError::File(format!("can't open config file '{first}': {e}"))
+                })?;
+                config.apply_text(&text)?;
+                config.config_file = std::fs::canonicalize(first)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|_| first.clone());
+                rest = &rest[1..];
+            }
+        }
+        let mut i = 0;
+        while i < rest.len() {
+            let Some(name) = rest[i].strip_prefix("--") else {
+                return Err(ConfigError::Unknown(rest[i].clone()));
+            };
+            let mut values = Vec::new();
+            i += 1;
+            while i < rest.len() && !rest[i].starts_with("--") {
+                values.push(rest[i].clone());
+                i += 1;
+            }
+            config.apply(name, &values, false)?;
+        }
+        Ok(config)
+    }
+}
+
+/// Splits a config line as Redis's `sdssplitargs` does (quotes, escapes).
+fn split_config_line(line: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let Some(&first) = chars.peek() else {
+            return Some(out);
+        };
+        let mut word = String::new();
+        if first == '"' || first == '\'' {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    c if c == first => break,
+                    '\\' if first == '"' => match chars.next()? {
+                        'n' => word.push('\n'),
+                        't' => word.push('\t'),
+                        'r' => word.push('\r'),
+                        c => word.push(c),
+                    },
+                    c => word.push(c),
+                }
+            }
+            if chars.peek().is_some_and(|c| !c.is_whitespace()) {
+                return None;
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() {
+                    break;
+                }
+                word.push(c);
+                chars.next();
+            }
+        }
+        out.push(word);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn defaults_serve() {
+        let c = Config::from_args(&[]).unwrap();
+        assert_eq!(c.port, 6379);
+        assert_eq!(c.databases, 16);
+        assert_eq!(c.proto_max_bulk_len, 512 * 1024 * 1024);
+    }
+
+    #[test]
+    fn flags_override_and_unknown_or_invalid_ones_are_named() {
+        let c = Config::from_args(&strings(&[
+            "--port",
+            "7000",
+            "--threads",
+            "2",
+            "--bind",
+            "127.0.0.1",
+        ]))
+        .unwrap();
+        assert_eq!((c.port, c.threads), (7000, 2));
+        assert_eq!(c.bind, vec!["127.0.0.1"]);
+        let e = Config::from_args(&strings(&["--nosuch", "1"])).unwrap_err();
+        assert!(e.to_string().contains("nosuch"));
+        let e = Config::from_args(&strings(&["--port", "70000"])).unwrap_err();
+        assert!(e.to_string().contains("port"));
+        let e = Config::from_args(&strings(&["--port"])).unwrap_err();
+        assert!(e.to_string().contains("port"));
+    }
+
+    #[test]
+    fn file_lines_and_quotes() {
+        let mut c = Config::default();
+        c.apply_text("# comment\nport 7001\n\nlogfile \"/tmp/a b.log\"\nmaxclients 5\n")
+            .unwrap();
+        assert_eq!((c.port, c.maxclients), (7001, 5));
+        assert_eq!(c.logfile, "/tmp/a b.log");
+        let e = c.apply_text("port 1\nbogus 2\n").unwrap_err();
+        assert!(e.to_string().contains("line 2") && e.to_string().contains("bogus"));
+    }
+
+    #[test]
+    fn memory_units_follow_redis() {
+        assert_eq!(parse_memory("1gb"), Ok(1 << 30));
+        assert_eq!(parse_memory("1g"), Ok(1_000_000_000));
+        assert_eq!(parse_memory("512MB"), Ok(512 << 20));
+        assert_eq!(parse_memory("100"), Ok(100));
+        assert!(parse_memory("-1").is_err());
+        assert!(parse_memory("1tb").is_err());
+        assert!(parse_memory("99999999999999999999gb").is_err());
+    }
+
+    #[test]
+    fn immutable_settings_refuse_runtime_changes() {
+        let mut c = Config::default();
+        assert_eq!(
+            c.apply("port", &strings(&["1"]), true),
+            Err(ConfigError::Immutable("port"))
+        );
+        c.apply("timeout", &strings(&["10"]), true).unwrap();
+        assert_eq!(c.timeout_s, 10);
+    }
+}

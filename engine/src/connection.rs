@@ -1,0 +1,483 @@
+//! One client connection: read, parse as many requests as arrived, plan them
+//! into per-shard batches, run them (inline here, or on their shards), and
+//! answer in request order with one write per batch.
+
+use crate::client::{ClientInfo, KillSwitch};
+use crate::command::{table, CmdError, CommandSpec, Exec, MergeFn};
+use crate::dispatch::{execute, PartRef, Parts, ShardBatch, Sink};
+use crate::global::unix_ms;
+use crate::limits::{BATCH_REQUESTS_MAX, ERROR_ARGS_QUOTE_MAX, READ_CHUNK_SIZE};
+use crate::node::{Node, NodeStats};
+use crate::runtime::{self, PendingReply};
+use crate::shard::shard_of;
+use bytes::{Bytes, BytesMut};
+use futures_lite::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use shoal_proto::{Limits, ProtoError, Protocol, ReplyWriter, RequestParser};
+use std::ops::Range;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// Per-connection state that commands can read and change.
+pub struct ConnState {
+    pub id: u64,
+    pub db: usize,
+    pub protocol: Protocol,
+    pub name: Option<Bytes>,
+    pub authenticated: bool,
+    /// Answer what is pending, then close (QUIT, CLIENT KILL of oneself).
+    pub close_after_reply: bool,
+    /// Close without answering (SHUTDOWN).
+    pub close_now: bool,
+}
+
+/// What a connection command sees.
+pub struct ConnCtx<'a> {
+    pub node: &'a Node,
+    pub state: &'a mut ConnState,
+}
+
+impl ConnCtx<'_> {
+    /// Updates this client's entry in the registry.
+    pub fn update_info(&self, f: impl FnOnce(&mut ClientInfo)) {
+        if let Some(info) = self.node.clients.borrow_mut().get_mut(self.state.id) {
+            f(info);
+        }
+    }
+}
+
+/// Where a request's reply comes from when the batch is answered.
+enum Slot {
+    /// Already written, at this range of `imm`.
+    Ready(Range<usize>),
+    /// The whole reply of one op.
+    Single(PartRef),
+    /// Parts to merge.
+    Split {
+        merge: MergeFn,
+        refs: Range<usize>,
+        keys: Range<usize>,
+        protocol: Protocol,
+        request: usize,
+    },
+}
+
+/// How a connection ended, for the log.
+#[derive(Debug)]
+pub enum Close {
+    Eof,
+    Io(std::io::Error),
+    Protocol(ProtoError),
+    QueryBufferLimit,
+    Killed,
+    Idle,
+    Quit,
+}
+
+pub struct Connection {
+    node: Rc<Node>,
+    pub state: ConnState,
+    parser: RequestParser,
+    kill: Rc<KillSwitch>,
+    inbuf: BytesMut,
+    outbuf: BytesMut,
+    // One batch's plan; buffers are reused from batch to batch.
+    args: Vec<Bytes>,
+    requests: Vec<Range<usize>>,
+    imm: BytesMut,
+    slots: Vec<Slot>,
+    refs: Vec<PartRef>,
+    key_shards: Vec<usize>,
+    batches: Vec<ShardBatch>,
+    sinks: Vec<Sink>,
+    last_cmd: &'static str,
+}
+
+fn proto_limits(node: &Node) -> Limits {
+    let config = node.config();
+    Limits {
+        bulk_len_max: config.proto_max_bulk_len,
+        ..Limits::default()
+    }
+}
+
+impl Connection {
+    pub fn new(node: Rc<Node>, id: u64, kill: Rc<KillSwitch>) -> Connection {
+        let n = node.shard_count;
+        Connection {
+            parser: RequestParser::new(proto_limits(&node)),
+            state: ConnState {
+                id,
+                db: 0,
+                protocol: Protocol::Resp2,
+                name: None,
+                authenticated: true,
+                close_after_reply: false,
+                close_now: false,
+            },
+            kill,
+            inbuf: BytesMut::with_capacity(READ_CHUNK_SIZE),
+            outbuf: BytesMut::with_capacity(READ_CHUNK_SIZE),
+            args: Vec::new(),
+            requests: Vec::new(),
+            imm: BytesMut::new(),
+            slots: Vec::new(),
+            refs: Vec::new(),
+            key_shards: Vec::new(),
+            batches: (0..n).map(|_| ShardBatch::default()).collect(),
+            sinks: (0..n).map(|_| Sink::default()).collect(),
+            last_cmd: "NULL",
+            node,
+        }
+    }
+
+    /// Serves the connection until it closes.
+    pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(&mut self, stream: &mut S) -> Close {
+        loop {
+            let config = self.node.config();
+            self.parser.set_limits(proto_limits(&self.node));
+            // Grow the buffer for a large request only as fast as its bytes
+            // arrive: at most double what is buffered, never the declared size.
+            let hint = self.parser.bytes_needed_hint();
+            let want = READ_CHUNK_SIZE.max(hint.min(self.inbuf.len().max(READ_CHUNK_SIZE)));
+            let filled = self.inbuf.len();
+            self.inbuf.resize(filled + want, 0);
+            let idle = (config.timeout_s > 0).then(|| Duration::from_secs(config.timeout_s));
+            let read =
+                runtime::read_or_stop(stream, &mut self.inbuf[filled..], &self.kill, idle).await;
+            let n = match read {
+                runtime::ReadOutcome::Data(n) => n,
+                runtime::ReadOutcome::Eof => {
+                    self.inbuf.truncate(filled);
+                    return Close::Eof;
+                }
+                runtime::ReadOutcome::Error(e) => return Close::Io(e),
+                runtime::ReadOutcome::Killed => return Close::Killed,
+                runtime::ReadOutcome::Idle => return Close::Idle,
+            };
+            self.inbuf.truncate(filled + n);
+            NodeStats::add(&self.node.stats.net_input_bytes, n as u64);
+
+            loop {
+                let (count, proto_error) = self.parse_batch();
+                if count > 0 {
+                    self.run_batch().await;
+                }
+                if let Some(e) = proto_error {
+                    let mut w = ReplyWriter::new(&mut self.outbuf, self.state.protocol);
+                    w.error(format!("ERR {}", e.message()).as_bytes());
+                    let _ = self.flush(stream).await;
+                    return Close::Protocol(e);
+                }
+                if self.state.close_now {
+                    return Close::Quit;
+                }
+                if let Err(e) = self.flush(stream).await {
+                    return Close::Io(e);
+                }
+                if self.state.close_after_reply {
+                    return Close::Quit;
+                }
+                if self.kill.is_killed() {
+                    return Close::Killed;
+                }
+                if count < BATCH_REQUESTS_MAX {
+                    break;
+                }
+            }
+            if self.inbuf.len() > config.client_query_buffer_limit {
+                tracing::warn!(
+                    client = self.state.id,
+                    "closing client that reached max query buffer length"
+                );
+                return Close::QueryBufferLimit;
+            }
+            self.update_registry();
+        }
+    }
+
+    async fn flush<S: AsyncWrite + Unpin>(&mut self, stream: &mut S) -> std::io::Result<()> {
+        if self.outbuf.is_empty() {
+            return Ok(());
+        }
+        stream.write_all(&self.outbuf).await?;
+        NodeStats::add(&self.node.stats.net_output_bytes, self.outbuf.len() as u64);
+        self.outbuf.clear();
+        Ok(())
+    }
+
+    fn update_registry(&self) {
+        if let Some(info) = self.node.clients.borrow_mut().get_mut(self.state.id) {
+            info.last_interaction_ms = unix_ms();
+            info.db = self.state.db;
+            info.last_cmd = self.last_cmd;
+            info.protocol = self.state.protocol;
+            info.query_buffer_len = self.inbuf.len();
+            info.query_buffer_cap = self.inbuf.capacity();
+        }
+    }
+
+    /// Parses up to a batch of whole requests. Returns how many, and the
+    /// protocol error that stopped parsing, if any.
+    fn parse_batch(&mut self) -> (usize, Option<ProtoError>) {
+        self.args.clear();
+        self.requests.clear();
+        while self.requests.len() < BATCH_REQUESTS_MAX {
+            let start = self.args.len();
+            match self
+                .parser
+                .parse(&mut self.inbuf, self.state.authenticated, &mut self.args)
+            {
+                Ok(Some(_)) => self.requests.push(start..self.args.len()),
+                Ok(None) => break,
+                Err(e) => return (self.requests.len(), Some(e)),
+            }
+        }
+        (self.requests.len(), None)
+    }
+
+    /// Plans, runs and answers the parsed requests.
+    async fn run_batch(&mut self) {
+        let me = self.node.id.0;
+        self.imm.clear();
+        self.slots.clear();
+        self.refs.clear();
+        self.key_shards.clear();
+        let mut planned = 0u64;
+        for i in 0..self.requests.len() {
+            if self.state.close_after_reply || self.state.close_now {
+                break;
+            }
+            planned += u64::from(self.plan(i));
+        }
+        NodeStats::add(&self.node.stats.commands_processed, planned);
+        self.update_registry();
+
+        // Send every other shard its batch, run ours, then collect.
+        let mut waits: Vec<(usize, PendingReply)> = Vec::new();
+        for s in 0..self.batches.len() {
+            if s == me || self.batches[s].is_empty() {
+                continue;
+            }
+            let batch = std::mem::take(&mut self.batches[s]);
+            self.sinks[s].clear();
+            match &self.node.peers {
+                Some(peers) => match peers.send(s, batch).await {
+                    Ok(p) => waits.push((s, p)),
+                    Err(mut b) => {
+                        b.clear();
+                        self.batches[s] = b;
+                    }
+                },
+                None => self.batches[s] = batch,
+            }
+        }
+        if !self.batches[me].is_empty() {
+            let sink = &mut self.sinks[me];
+            sink.clear();
+            execute(&self.node, &self.batches[me], sink);
+            self.batches[me].clear();
+        }
+        for (s, pending) in waits {
+            if let Some((mut batch, sink)) = pending.wait().await {
+                batch.clear();
+                self.batches[s] = batch;
+                self.sinks[s] = sink;
+            }
+        }
+        self.assemble();
+    }
+
+    /// Plans request `i`: answers it now, or queues its ops. Returns whether
+    /// the command runs (is counted as processed).
+    fn plan(&mut self, i: usize) -> bool {
+        let argv_range = self.requests[i].clone();
+        let argv = &self.args[argv_range.clone()];
+        let Some(mut spec) = table::lookup(&argv[0]) else {
+            self.ready_error(&unknown_command(argv));
+            return false;
+        };
+        if !spec.subcommands.is_empty() && argv.len() >= 2 {
+            match table::lookup_sub(spec, &argv[1]) {
+                Some(sub) => spec = sub,
+                None => {
+                    let msg = format!(
+                        "ERR unknown subcommand '{}'. Try {} HELP.",
+                        truncate(&argv[1], ERROR_ARGS_QUOTE_MAX),
+                        spec.name.to_ascii_uppercase()
+                    );
+                    self.ready_error(&msg);
+                    return false;
+                }
+            }
+        }
+        if !spec.arity_ok(argv.len()) || matches!(spec.exec, Exec::Container) {
+            self.ready_error(&arity_error(spec));
+            return false;
+        }
+        self.last_cmd = spec.name;
+        let protocol = self.state.protocol;
+        let (db, client) = (self.state.db, self.state.id);
+        let n = self.node.shard_count;
+        match spec.exec {
+            Exec::Conn(run) => {
+                let start = self.imm.len();
+                let mut ctx = ConnCtx {
+                    node: &self.node,
+                    state: &mut self.state,
+                };
+                let mut w = ReplyWriter::new(&mut self.imm, protocol);
+                run(&mut ctx, &self.args[argv_range], &mut w);
+                self.slots.push(Slot::Ready(start..self.imm.len()));
+            }
+            Exec::Shard(_) => {
+                let mut target = None;
+                for p in spec.keys.positions(argv.len()) {
+                    let s = shard_of(&argv[p], n).0;
+                    if target.is_some_and(|t| t != s) {
+                        self.ready_error(CmdError::CrossSlot.text());
+                        return false;
+                    }
+                    target = Some(s);
+                }
+                let s = target.unwrap_or(self.node.id.0);
+                let index = self.batches[s].push(spec, db, protocol, client, argv.iter());
+                self.slots.push(Slot::Single(PartRef { shard: s, index }));
+            }
+            Exec::Routed { route, .. } => match route(argv, n) {
+                Ok(s) => {
+                    let index = self.batches[s].push(spec, db, protocol, client, argv.iter());
+                    self.slots.push(Slot::Single(PartRef { shard: s, index }));
+                }
+                Err(e) => self.ready_error(e.text()),
+            },
+            Exec::PerKey { merge, .. } => {
+                let keys_start = self.key_shards.len();
+                let refs_start = self.refs.len();
+                for p in spec.keys.positions(argv.len()) {
+                    self.key_shards.push(shard_of(&argv[p], n).0);
+                }
+                let key_shards = &self.key_shards[keys_start..];
+                for (k, &s) in key_shards.iter().enumerate() {
+                    if key_shards[..k].contains(&s) {
+                        continue;
+                    }
+                    let keys = spec
+                        .keys
+                        .positions(argv.len())
+                        .zip(key_shards.iter())
+                        .filter(|(_, &ks)| ks == s)
+                        .map(|(p, _)| &argv[p]);
+                    let index = self.batches[s].push(
+                        spec,
+                        db,
+                        protocol,
+                        client,
+                        std::iter::once(&argv[0]).chain(keys),
+                    );
+                    self.refs.push(PartRef { shard: s, index });
+                }
+                self.slots.push(Slot::Split {
+                    merge,
+                    refs: refs_start..self.refs.len(),
+                    keys: keys_start..self.key_shards.len(),
+                    protocol,
+                    request: i,
+                });
+            }
+            Exec::AllShards { merge, .. } => {
+                let refs_start = self.refs.len();
+                for s in 0..n {
+                    let index = self.batches[s].push(spec, db, protocol, client, argv.iter());
+                    self.refs.push(PartRef { shard: s, index });
+                }
+                let keys = self.key_shards.len()..self.key_shards.len();
+                self.slots.push(Slot::Split {
+                    merge,
+                    refs: refs_start..self.refs.len(),
+                    keys,
+                    protocol,
+                    request: i,
+                });
+            }
+            Exec::Container => unreachable!("containers are resolved or rejected above"),
+        }
+        true
+    }
+
+    fn ready_error(&mut self, msg: &str) {
+        let start = self.imm.len();
+        ReplyWriter::new(&mut self.imm, self.state.protocol).error(msg.as_bytes());
+        self.slots.push(Slot::Ready(start..self.imm.len()));
+    }
+
+    /// Writes every reply of the batch, in request order.
+    fn assemble(&mut self) {
+        for slot in &self.slots {
+            match slot {
+                Slot::Ready(r) => self.outbuf.extend_from_slice(&self.imm[r.clone()]),
+                Slot::Single(pr) => {
+                    match self
+                        .sinks
+                        .get(pr.shard)
+                        .and_then(|s| Some((s, s.parts.get(pr.index)?)))
+                    {
+                        Some((sink, crate::dispatch::Part::Reply(r))) => {
+                            self.outbuf.extend_from_slice(sink.bytes(r))
+                        }
+                        _ => ReplyWriter::new(&mut self.outbuf, self.state.protocol)
+                            .error(b"ERR shard unavailable"),
+                    }
+                }
+                Slot::Split {
+                    merge,
+                    refs,
+                    keys,
+                    protocol,
+                    request,
+                } => {
+                    let mut parts = Parts {
+                        sinks: &self.sinks,
+                        refs: &self.refs[refs.clone()],
+                        key_shards: &self.key_shards[keys.clone()],
+                        node: &self.node,
+                        argv: &self.args[self.requests[*request].clone()],
+                    };
+                    if parts.iter().count() != parts.refs.len() {
+                        ReplyWriter::new(&mut self.outbuf, *protocol)
+                            .error(b"ERR shard unavailable");
+                        continue;
+                    }
+                    merge(
+                        &mut parts,
+                        &mut ReplyWriter::new(&mut self.outbuf, *protocol),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn truncate(b: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
+}
+
+/// Redis 7's unknown-command error, quoting the arguments as it does.
+fn unknown_command(argv: &[Bytes]) -> String {
+    let mut args = String::new();
+    for a in &argv[1..] {
+        if args.len() >= ERROR_ARGS_QUOTE_MAX {
+            break;
+        }
+        let room = ERROR_ARGS_QUOTE_MAX - args.len();
+        args.push_str(&format!("'{}' ", truncate(a, room)));
+    }
+    format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        truncate(&argv[0], ERROR_ARGS_QUOTE_MAX),
+        args
+    )
+}
+
+fn arity_error(spec: &CommandSpec) -> String {
+    format!("ERR wrong number of arguments for '{}' command", spec.name)
+}

@@ -1,0 +1,103 @@
+//! The little state every core shares: configuration (copied into each
+//! core when it changes), client ids and counts, the shutdown flag. Only
+//! the control plane touches it; no command's data path takes a lock.
+
+use crate::config::Config;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+pub struct Global {
+    config: RwLock<Arc<Config>>,
+    config_epoch: AtomicU64,
+    pub shard_count: usize,
+    pub connected_clients: AtomicUsize,
+    next_client_id: AtomicU64,
+    shutdown: AtomicBool,
+    pub started: Instant,
+    /// 40 hex characters, as Redis's run_id.
+    pub run_id: String,
+    pub total_connections_received: AtomicU64,
+    pub rejected_connections: AtomicU64,
+}
+
+impl Global {
+    pub fn new(config: Config, shard_count: usize) -> Global {
+        let seed = unix_ms() ^ u64::from(std::process::id()).rotate_left(32);
+        let mut x = seed | 1;
+        let run_id = (0..40)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                char::from_digit((x % 16) as u32, 16).unwrap_or('0')
+            })
+            .collect();
+        Global {
+            config: RwLock::new(Arc::new(config)),
+            config_epoch: AtomicU64::new(0),
+            shard_count,
+            connected_clients: AtomicUsize::new(0),
+            next_client_id: AtomicU64::new(1),
+            shutdown: AtomicBool::new(false),
+            started: Instant::now(),
+            run_id,
+            total_connections_received: AtomicU64::new(0),
+            rejected_connections: AtomicU64::new(0),
+        }
+    }
+
+    /// The current configuration.
+    pub fn config(&self) -> Arc<Config> {
+        match self.config.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Changes the configuration; cores pick the change up at their next batch.
+    pub fn update_config<R>(&self, f: impl FnOnce(&mut Config) -> R) -> R {
+        let mut guard = match self.config.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut next = (**guard).clone();
+        let r = f(&mut next);
+        *guard = Arc::new(next);
+        self.config_epoch.fetch_add(1, Ordering::Release);
+        r
+    }
+
+    /// Bumped by every configuration change.
+    pub fn config_epoch(&self) -> u64 {
+        self.config_epoch.load(Ordering::Acquire)
+    }
+
+    pub fn next_client_id(&self) -> u64 {
+        self.next_client_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn request_shutdown(&self) {
+        self.shutdown.store(true, Ordering::Release);
+    }
+
+    pub fn shutting_down(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+}
+
+/// Unix time in milliseconds.
+pub fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Unix time in microseconds.
+pub fn unix_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,358 @@
+//! One shard's keyspace: databases of entries, each entry a key, a value and
+//! an optional expiry. Expired entries are removed lazily on access (here)
+//! and actively by the shard's bounded sweep (`Db::sweep_expired`).
+
+pub mod glob;
+pub mod table;
+
+use table::{Table, TableEntry};
+
+/// A stored value. Strings keep Redis's three encodings: integers as
+/// integers, short immutable strings, and growable strings (APPEND, SETRANGE).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Int(i64),
+    Str(Box<[u8]>),
+    Raw(Vec<u8>),
+}
+
+/// Redis stores strings of up to this many bytes as `embstr`.
+const EMBSTR_LEN_MAX: usize = 44;
+
+impl Value {
+    /// A string value encoded as Redis's `tryObjectEncoding` would: an
+    /// integer when the bytes are one in canonical form.
+    pub fn from_bytes(b: &[u8]) -> Value {
+        if b.len() <= 20 {
+            if let Some(n) = crate::command::args::parse_i64(b) {
+                return Value::Int(n);
+            }
+        }
+        Value::Str(b.into())
+    }
+
+    /// The TYPE name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Int(_) | Value::Str(_) | Value::Raw(_) => "string",
+        }
+    }
+
+    /// The OBJECT ENCODING name.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Int(_) => "int",
+            Value::Str(b) if b.len() <= EMBSTR_LEN_MAX => "embstr",
+            Value::Str(_) | Value::Raw(_) => "raw",
+        }
+    }
+
+    /// Whether this is a string (of any encoding).
+    pub fn is_string(&self) -> bool {
+        matches!(self, Value::Int(_) | Value::Str(_) | Value::Raw(_))
+    }
+
+    /// The string's bytes; integers are formatted into `scratch`.
+    pub fn string_bytes<'a>(&'a self, scratch: &'a mut itoa::Buffer) -> &'a [u8] {
+        match self {
+            Value::Int(n) => scratch.format(*n).as_bytes(),
+            Value::Str(b) => b,
+            Value::Raw(v) => v,
+        }
+    }
+
+    /// The string's length in bytes.
+    pub fn string_len(&self) -> usize {
+        match self {
+            Value::Int(n) => itoa::Buffer::new().format(*n).len(),
+            Value::Str(b) => b.len(),
+            Value::Raw(v) => v.len(),
+        }
+    }
+
+    /// Turns the value into a growable string (Redis's "raw" encoding), for
+    /// in-place edits.
+    pub fn make_raw(&mut self) -> &mut Vec<u8> {
+        if !matches!(self, Value::Raw(_)) {
+            let bytes = self.string_bytes(&mut itoa::Buffer::new()).to_vec();
+            *self = Value::Raw(bytes);
+        }
+        match self {
+            Value::Raw(v) => v,
+            _ => unreachable!("just converted to Raw"),
+        }
+    }
+}
+
+/// A key with its value and expiry.
+#[derive(Debug)]
+pub struct Entry {
+    key: Box<[u8]>,
+    pub value: Value,
+    /// Unix time in ms at which the key expires; 0 = never.
+    expire_at_ms: u64,
+}
+
+impl TableEntry for Entry {
+    fn key(&self) -> &[u8] {
+        &self.key
+    }
+}
+
+impl Entry {
+    pub fn key(&self) -> &[u8] {
+        &self.key
+    }
+    /// Unix ms of expiry, if the key has one.
+    pub fn expire_at_ms(&self) -> Option<u64> {
+        (self.expire_at_ms != 0).then_some(self.expire_at_ms)
+    }
+    fn is_expired(&self, now_ms: u64) -> bool {
+        self.expire_at_ms != 0 && self.expire_at_ms <= now_ms
+    }
+}
+
+/// One database of one shard.
+/// Invariant: `volatile` equals the number of entries with an expiry.
+pub struct Db {
+    table: Table<Entry>,
+    volatile: usize,
+    sweep_cursor: u64,
+    /// Keys removed because they expired (lazily or by the sweep).
+    pub expired_total: u64,
+}
+
+impl Db {
+    pub fn new(hasher: ahash::RandomState) -> Db {
+        Db {
+            table: Table::new(hasher),
+            volatile: 0,
+            sweep_cursor: 0,
+            expired_total: 0,
+        }
+    }
+
+    /// Keys, counting those expired but not yet removed.
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+    /// Keys with an expiry.
+    pub fn volatile_len(&self) -> usize {
+        self.volatile
+    }
+
+    /// The live entry for `key`; an expired one is removed first.
+    pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+        let expired = self.table.get(key)?.is_expired(now_ms);
+        if expired {
+            self.remove(key);
+            self.expired_total += 1;
+            return None;
+        }
+        self.table.get_mut(key)
+    }
+
+    /// Whether `key` is live (removes it if expired).
+    pub fn contains(&mut self, key: &[u8], now_ms: u64) -> bool {
+        self.get(key, now_ms).is_some()
+    }
+
+    /// Stores `value` at `key` with the given expiry (0 = none), replacing
+    /// any previous entry. Returns the replaced value if it was live.
+    pub fn set(
+        &mut self,
+        key: &[u8],
+        value: Value,
+        expire_at_ms: u64,
+        now_ms: u64,
+    ) -> Option<Value> {
+        let entry = Entry {
+            key: key.into(),
+            value,
+            expire_at_ms,
+        };
+        if expire_at_ms != 0 {
+            self.volatile += 1;
+        }
+        let old = self.table.insert(entry)?;
+        if old.expire_at_ms != 0 {
+            self.volatile -= 1;
+        }
+        if old.is_expired(now_ms) {
+            self.expired_total += 1;
+            return None;
+        }
+        Some(old.value)
+    }
+
+    /// Replaces the value of a live entry, keeping its expiry.
+    pub fn set_keep_ttl(&mut self, key: &[u8], value: Value, now_ms: u64) {
+        match self.get(key, now_ms) {
+            Some(e) => e.value = value,
+            None => {
+                self.set(key, value, 0, now_ms);
+            }
+        }
+    }
+
+    /// Sets or clears (0) the expiry of a live key. Returns false if the key
+    /// does not exist.
+    pub fn set_expire(&mut self, key: &[u8], expire_at_ms: u64, now_ms: u64) -> bool {
+        let Some(e) = self.get(key, now_ms) else {
+            return false;
+        };
+        let had = e.expire_at_ms != 0;
+        e.expire_at_ms = expire_at_ms;
+        match (had, expire_at_ms != 0) {
+            (false, true) => self.volatile += 1,
+            (true, false) => self.volatile -= 1,
+            _ => {}
+        }
+        true
+    }
+
+    /// Removes `key` whether or not it expired. Returns the entry.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        let e = self.table.remove(key)?;
+        if e.expire_at_ms != 0 {
+            self.volatile -= 1;
+        }
+        Some(e)
+    }
+
+    /// Removes a live key; returns whether one was removed.
+    pub fn delete(&mut self, key: &[u8], now_ms: u64) -> bool {
+        self.get(key, now_ms).is_some() && self.remove(key).is_some()
+    }
+
+    pub fn clear(&mut self) {
+        self.table.clear();
+        self.volatile = 0;
+        self.sweep_cursor = 0;
+    }
+
+    /// All entries, expired ones included (callers filter with `now_ms`).
+    pub fn iter(&self) -> impl Iterator<Item = &Entry> + '_ {
+        self.table.iter()
+    }
+
+    /// Whether an entry is live at `now_ms`.
+    pub fn is_live(entry: &Entry, now_ms: u64) -> bool {
+        !entry.is_expired(now_ms)
+    }
+
+    /// SCAN over this database (see `Table::scan`).
+    pub fn scan(&self, cursor: u64, count: usize, visit: impl FnMut(&Entry)) -> u64 {
+        self.table.scan(cursor, count, visit)
+    }
+
+    /// A random live key, if any (tries a bounded number of samples, as
+    /// Redis's RANDOMKEY does when it meets expired keys).
+    pub fn random_key(&mut self, seed: u64, now_ms: u64) -> Option<Box<[u8]>> {
+        let mut seed = seed;
+        for _ in 0..100 {
+            let e = self.table.random(seed)?;
+            if !e.is_expired(now_ms) {
+                return Some(e.key.clone());
+            }
+            let key = e.key.clone();
+            self.remove(&key);
+            self.expired_total += 1;
+            seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1);
+        }
+        None
+    }
+
+    /// One bounded step of active expiry. Returns keys removed.
+    pub fn sweep_expired(&mut self, budget: usize, now_ms: u64) -> usize {
+        if self.volatile == 0 {
+            return 0;
+        }
+        let (next, removed) = self
+            .table
+            .sweep(self.sweep_cursor, budget, |e| e.is_expired(now_ms));
+        self.sweep_cursor = next;
+        self.volatile -= removed;
+        self.expired_total += removed as u64;
+        removed
+    }
+
+    /// Checks the invariants; for tests and debug builds.
+    pub fn verify_invariants(&self) {
+        self.table.verify_invariants();
+        let volatile = self.table.iter().filter(|e| e.expire_at_ms != 0).count();
+        assert_eq!(volatile, self.volatile, "volatile count");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Db {
+        Db::new(ahash::RandomState::with_seeds(1, 2, 3, 4))
+    }
+
+    #[test]
+    fn encodings_follow_redis() {
+        assert_eq!(Value::from_bytes(b"123").encoding(), "int");
+        assert_eq!(Value::from_bytes(b"-0").encoding(), "embstr");
+        assert_eq!(Value::from_bytes(b"0123").encoding(), "embstr");
+        assert_eq!(Value::from_bytes(&[b'a'; 44]).encoding(), "embstr");
+        assert_eq!(Value::from_bytes(&[b'a'; 45]).encoding(), "raw");
+        let mut v = Value::from_bytes(b"12");
+        v.make_raw().extend_from_slice(b"3");
+        assert_eq!(v.encoding(), "raw");
+        assert_eq!(v.string_bytes(&mut itoa::Buffer::new()), b"123");
+    }
+
+    #[test]
+    fn expiry_is_lazy_and_counted() {
+        let mut d = db();
+        d.set(b"a", Value::Int(1), 100, 0);
+        d.set(b"b", Value::Int(2), 0, 0);
+        assert_eq!(d.volatile_len(), 1);
+        assert!(d.get(b"a", 99).is_some());
+        assert!(d.get(b"a", 100).is_none());
+        assert_eq!(d.expired_total, 1);
+        assert_eq!(d.volatile_len(), 0);
+        assert_eq!(d.len(), 1);
+        d.verify_invariants();
+    }
+
+    #[test]
+    fn set_replacing_volatile_keeps_count() {
+        let mut d = db();
+        d.set(b"a", Value::Int(1), 100, 0);
+        d.set(b"a", Value::Int(2), 0, 0);
+        assert_eq!(d.volatile_len(), 0);
+        d.set(b"a", Value::Int(2), 50, 0);
+        assert!(d.set_expire(b"a", 0, 0));
+        assert_eq!(d.volatile_len(), 0);
+        d.verify_invariants();
+    }
+
+    #[test]
+    fn sweep_removes_expired_within_budget() {
+        let mut d = db();
+        for i in 0..5000u32 {
+            let exp = if i % 2 == 0 { 10 } else { 0 };
+            d.set(format!("k{i}").as_bytes(), Value::Int(i64::from(i)), exp, 0);
+        }
+        let mut removed = 0;
+        for _ in 0..1000 {
+            let r = d.sweep_expired(100, 20);
+            assert!(r <= 100);
+            removed += r;
+            if d.volatile_len() == 0 {
+                break;
+            }
+        }
+        assert_eq!(removed, 2500);
+        assert_eq!(d.len(), 2500);
+        d.verify_invariants();
+    }
+}

@@ -1,0 +1,34 @@
+//! shoal-engine: the Shoal node.
+//!
+//! The life of a command, in file order:
+//! - `runtime/`: one glommio executor per core accepts connections
+//!   (SO_REUSEPORT) and owns the mesh of rings to the other cores.
+//! - `connection.rs`: reads, parses (shoal-proto), looks each request up in
+//!   the command table, plans it into per-shard batches, answers in order.
+//! - `command/`: the declarative command table, argument cursor, errors.
+//! - `dispatch.rs`: batches, parts and merges; runs a batch on a shard.
+//! - `shard.rs`, `keyspace/`: the keyspace one core owns; the scan-stable,
+//!   incrementally growing table; expiry.
+//! - `commands/`: the command families, each ending with its table entries.
+//! - `node.rs`, `global.rs`, `client.rs`, `config.rs`: per-core state, the
+//!   little that is shared, clients, configuration.
+//! - `limits.rs`: every compiled-in bound.
+
+pub mod client;
+pub mod command;
+pub mod commands;
+pub mod config;
+pub mod connection;
+pub mod dispatch;
+pub mod global;
+pub mod keyspace;
+pub mod limits;
+pub mod node;
+pub mod runtime;
+pub mod shard;
+
+/// The Redis version Shoal reports to clients (HELLO, INFO), for the
+/// features they probe; Shoal's own version is in `shoal_version`.
+pub const REDIS_COMPAT_VERSION: &str = "7.0.15";
+/// Shoal's version.
+pub const SHOAL_VERSION: &str = env!("CARGO_PKG_VERSION");

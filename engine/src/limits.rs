@@ -1,0 +1,40 @@
+//! Every bound of the engine in one place. Settings that operators can change
+//! live in `config.rs` (with Redis's names); these are the compiled-in ones.
+
+/// Databases selectable with SELECT (Redis's `databases` default).
+pub const DATABASES_DEFAULT: usize = 16;
+/// Upper bound on `databases`, so a config typo cannot allocate millions of tables.
+pub const DATABASES_MAX: usize = 1024;
+
+/// Largest string value (Redis: 512 MB; also `proto-max-bulk-len`'s default).
+pub const STRING_SIZE_MAX: usize = 512 * 1024 * 1024;
+
+/// Longest command name looked up; longer names are unknown without lookup.
+pub const COMMAND_NAME_LEN_MAX: usize = 32;
+
+/// Bytes read from a socket per read call (the buffer grows past this only
+/// for requests that need it, in steps of this size at most when the size is
+/// declared but not yet arrived).
+pub const READ_CHUNK_SIZE: usize = 16 * 1024;
+
+/// Requests parsed into one batch before it is executed and answered; bounds
+/// the per-connection reply memory held back while a batch runs.
+pub const BATCH_REQUESTS_MAX: usize = 1024;
+
+/// Messages queued on one ring of the cross-shard channel mesh.
+pub const MESH_RING_CAPACITY: usize = 1024;
+
+/// Active expiry: how often each shard sweeps (Redis: `hz` 10).
+pub const EXPIRE_SWEEP_INTERVAL_MS: u64 = 100;
+/// Active expiry: entries one sweep tick looks at at most, per database.
+pub const EXPIRE_SWEEP_BUDGET: usize = 200;
+
+/// How often an executor checks the global shutdown flag.
+pub const SHUTDOWN_POLL_MS: u64 = 20;
+
+/// SCAN: COUNT values above this are clamped (Redis lets COUNT be anything;
+/// the table answers at most one segment range per call anyway).
+pub const SCAN_COUNT_MAX: usize = 100_000;
+
+/// The unknown-command error quotes at most this many bytes of arguments.
+pub const ERROR_ARGS_QUOTE_MAX: usize = 128;

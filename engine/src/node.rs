@@ -1,0 +1,74 @@
+//! A node is what one core runs: its shard, the clients it accepted, its
+//! counters and its links to the other cores. It lives in one thread and
+//! is shared by that thread's tasks through `Rc`.
+
+use crate::client::ClientRegistry;
+use crate::config::Config;
+use crate::global::Global;
+use crate::runtime::Peers;
+use crate::shard::{Shard, ShardId};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Counters one core keeps for INFO stats.
+#[derive(Default)]
+pub struct NodeStats {
+    pub commands_processed: Cell<u64>,
+    pub net_input_bytes: Cell<u64>,
+    pub net_output_bytes: Cell<u64>,
+}
+
+impl NodeStats {
+    pub fn add(cell: &Cell<u64>, n: u64) {
+        cell.set(cell.get().wrapping_add(n));
+    }
+    pub fn reset(&self) {
+        self.commands_processed.set(0);
+        self.net_input_bytes.set(0);
+        self.net_output_bytes.set(0);
+    }
+}
+
+pub struct Node {
+    pub id: ShardId,
+    pub shard_count: usize,
+    pub global: Arc<Global>,
+    pub shard: RefCell<Shard>,
+    pub clients: RefCell<ClientRegistry>,
+    pub stats: NodeStats,
+    /// Links to the other cores; `None` when this is the only one.
+    pub peers: Option<Peers>,
+    config: RefCell<(u64, Arc<Config>)>,
+}
+
+impl Node {
+    pub fn new(id: ShardId, global: Arc<Global>, peers: Option<Peers>) -> Rc<Node> {
+        let config = global.config();
+        let shard = Shard::new(
+            id,
+            config.databases,
+            crate::global::unix_us() ^ (id.0 as u64) << 48,
+        );
+        Rc::new(Node {
+            id,
+            shard_count: global.shard_count,
+            shard: RefCell::new(shard),
+            clients: RefCell::new(ClientRegistry::default()),
+            stats: NodeStats::default(),
+            peers,
+            config: RefCell::new((global.config_epoch(), config)),
+            global,
+        })
+    }
+
+    /// This core's copy of the configuration, refreshed when it changed.
+    pub fn config(&self) -> Arc<Config> {
+        let epoch = self.global.config_epoch();
+        let mut cached = self.config.borrow_mut();
+        if cached.0 != epoch {
+            *cached = (epoch, self.global.config());
+        }
+        cached.1.clone()
+    }
+}

@@ -1,0 +1,369 @@
+//! The per-core runtime, and the only module that touches glommio: one
+//! executor per core, pinned, each with its own SO_REUSEPORT listeners, its
+//! node (shard + clients), its active-expiry tick, and its end of the channel
+//! mesh to every other core. Keeping glommio here keeps a move to another
+//! io_uring runtime possible.
+
+mod mesh;
+
+pub use mesh::{Peers, PendingReply};
+
+use crate::client::{ClientInfo, KillSwitch};
+use crate::config::Config;
+use crate::connection::{Close, Connection};
+use crate::global::{unix_ms, Global};
+use crate::limits::{EXPIRE_SWEEP_BUDGET, SHUTDOWN_POLL_MS};
+use crate::node::Node;
+use crate::shard::ShardId;
+use futures_lite::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use glommio::net::{TcpListener, TcpStream};
+use glommio::{LocalExecutorBuilder, Placement};
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The CPUs this process may run on (its affinity mask), in order.
+pub fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: cpu_set_t is plain data; sched_getaffinity writes at most its size.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let ok =
+        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) }
+            == 0;
+    if !ok {
+        return (0..std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1))
+            .collect();
+    }
+    (0..libc::CPU_SETSIZE as usize)
+        // SAFETY: i is below CPU_SETSIZE.
+        .filter(|&i| unsafe { libc::CPU_ISSET(i, &set) })
+        .collect()
+}
+
+/// Runs the server until SIGINT, SIGTERM or SHUTDOWN. Returns an error
+/// message if it could not start.
+pub fn run(config: Config) -> Result<(), String> {
+    let cpus = allowed_cpus();
+    let threads = if config.threads == 0 {
+        cpus.len().max(1)
+    } else {
+        config.threads
+    };
+    let pinning = config.cpu_pinning;
+    let global = Arc::new(Global::new(config, threads));
+
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+    ])
+    .map_err(|e| format!("cannot install signal handlers: {e}"))?;
+    let signal_handle = signals.handle();
+    {
+        let global = global.clone();
+        std::thread::Builder::new()
+            .name("shoal-signals".into())
+            .spawn(move || {
+                if let Some(sig) = signals.forever().next() {
+                    tracing::info!(signal = sig, "received signal, scheduling shutdown");
+                    global.request_shutdown();
+                }
+            })
+            .map_err(|e| format!("cannot start signal thread: {e}"))?;
+    }
+
+    let requests = glommio::channels::channel_mesh::MeshBuilder::full(
+        threads,
+        crate::limits::MESH_RING_CAPACITY,
+    );
+    let responses = glommio::channels::channel_mesh::MeshBuilder::full(
+        threads,
+        crate::limits::MESH_RING_CAPACITY,
+    );
+    let bound = Arc::new(AtomicUsize::new(0));
+    let mut handles = Vec::with_capacity(threads);
+    for i in 0..threads {
+        let placement = if pinning {
+            Placement::Fixed(cpus[i % cpus.len()])
+        } else {
+            Placement::Unbound
+        };
+        let (global, requests, responses, bound) = (
+            global.clone(),
+            requests.clone(),
+            responses.clone(),
+            bound.clone(),
+        );
+        let handle = LocalExecutorBuilder::new(placement)
+            .name(&format!("shoal-{i}"))
+            .spawn(move || async move {
+                let result =
+                    executor_main(ShardId(i), global.clone(), requests, responses, bound).await;
+                if result.is_err() {
+                    global.request_shutdown();
+                }
+                result
+            })
+            .map_err(|e| format!("cannot start executor {i}: {e}"))?;
+        handles.push(handle);
+    }
+    let mut first_error = None;
+    for h in handles {
+        match h.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            Err(e) => {
+                first_error.get_or_insert(format!("executor failed: {e}"));
+            }
+        }
+    }
+    signal_handle.close();
+    match first_error {
+        Some(e) => Err(e),
+        None => {
+            tracing::info!("Shoal is now ready to exit, bye bye...");
+            Ok(())
+        }
+    }
+}
+
+async fn executor_main(
+    id: ShardId,
+    global: Arc<Global>,
+    requests: glommio::channels::channel_mesh::MeshBuilder<
+        mesh::ShardRequest,
+        glommio::channels::channel_mesh::Full,
+    >,
+    responses: glommio::channels::channel_mesh::MeshBuilder<
+        mesh::ShardResponse,
+        glommio::channels::channel_mesh::Full,
+    >,
+    bound: Arc<AtomicUsize>,
+) -> Result<(), String> {
+    let threads = global.shard_count;
+    let joined = if threads > 1 {
+        let (req_tx, req_rx) = requests
+            .join()
+            .await
+            .map_err(|_| "cannot join the request mesh".to_string())?;
+        let (resp_tx, resp_rx) = responses
+            .join()
+            .await
+            .map_err(|_| "cannot join the response mesh".to_string())?;
+        Some((req_tx, req_rx, resp_tx, resp_rx))
+    } else {
+        None
+    };
+    let (peers, receivers) = match joined {
+        Some((req_tx, req_rx, resp_tx, resp_rx)) => {
+            (Some(Peers::new(req_tx, resp_tx)), Some((req_rx, resp_rx)))
+        }
+        None => (None, None),
+    };
+    let node = Node::new(id, global.clone(), peers);
+    if let Some((req_rx, resp_rx)) = receivers {
+        mesh::spawn_peer_tasks(&node, req_rx, resp_rx);
+    }
+
+    let config = node.config();
+    let listeners = bind_all(&config)?;
+    if bound.fetch_add(1, Ordering::AcqRel) + 1 == threads {
+        tracing::info!(
+            port = config.port,
+            threads,
+            "Ready to accept connections tcp"
+        );
+    }
+    for listener in listeners {
+        glommio::spawn_local(accept_loop(node.clone(), listener)).detach();
+    }
+    glommio::spawn_local(expiry_loop(node.clone())).detach();
+
+    while !global.shutting_down() {
+        glommio::timer::sleep(Duration::from_millis(SHUTDOWN_POLL_MS)).await;
+    }
+    for info in node.clients.borrow().iter() {
+        info.kill.kill();
+    }
+    Ok(())
+}
+
+/// Binds every `bind` address on `port`; an address starting with '-' may
+/// be unavailable (as in Redis).
+fn bind_all(config: &Config) -> Result<Vec<TcpListener>, String> {
+    let mut listeners = Vec::new();
+    for addr in &config.bind {
+        let (optional, host) = match addr.strip_prefix('-') {
+            Some(h) => (true, h),
+            None => (false, addr.as_str()),
+        };
+        let host = match host {
+            "*" => "0.0.0.0",
+            "::*" => "::",
+            h => h,
+        };
+        let target = if host.contains(':') {
+            format!("[{host}]:{}", config.port)
+        } else {
+            format!("{host}:{}", config.port)
+        };
+        match TcpListener::bind(target.as_str()) {
+            Ok(l) => listeners.push(l),
+            Err(e) if optional => {
+                tracing::debug!(addr = %target, error = %e, "optional bind address unavailable")
+            }
+            Err(e) => {
+                return Err(format!(
+                    "Could not create server TCP listening socket {target}: {e}"
+                ))
+            }
+        }
+    }
+    if listeners.is_empty() {
+        return Err("Failed listening on any address".into());
+    }
+    Ok(listeners)
+}
+
+async fn accept_loop(node: Rc<Node>, listener: TcpListener) {
+    loop {
+        let mut stream = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                glommio::timer::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let global = &node.global;
+        global
+            .total_connections_received
+            .fetch_add(1, Ordering::Relaxed);
+        let config = node.config();
+        if global.connected_clients.fetch_add(1, Ordering::AcqRel) >= config.maxclients {
+            global.connected_clients.fetch_sub(1, Ordering::AcqRel);
+            global.rejected_connections.fetch_add(1, Ordering::Relaxed);
+            let _ = stream
+                .write_all(b"-ERR max number of clients reached\r\n")
+                .await;
+            let _ = stream.close().await;
+            continue;
+        }
+        let _ = stream.set_nodelay(true);
+        set_keepalive(&stream, config.tcp_keepalive_s);
+        glommio::spawn_local(serve_client(node.clone(), stream)).detach();
+    }
+}
+
+fn set_keepalive(stream: &TcpStream, interval_s: u64) {
+    if interval_s == 0 {
+        return;
+    }
+    // SAFETY: the descriptor belongs to `stream`, which outlives this borrow.
+    let fd = unsafe { BorrowedFd::borrow_raw(stream.as_raw_fd()) };
+    let sock = socket2::SockRef::from(&fd);
+    let d = Duration::from_secs(interval_s);
+    let ka = socket2::TcpKeepalive::new()
+        .with_time(d)
+        .with_interval(Duration::from_secs((interval_s / 3).max(1)))
+        .with_retries(3);
+    if let Err(e) = sock.set_tcp_keepalive(&ka) {
+        tracing::debug!(error = %e, "cannot set TCP keepalive");
+    }
+}
+
+async fn serve_client(node: Rc<Node>, mut stream: TcpStream) {
+    let id = node.global.next_client_id();
+    let kill = Rc::new(KillSwitch::default());
+    let now = unix_ms();
+    node.clients.borrow_mut().insert(ClientInfo {
+        id,
+        addr: stream
+            .peer_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        laddr: stream
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        fd: stream.as_raw_fd(),
+        name: None,
+        db: 0,
+        created_ms: now,
+        last_interaction_ms: now,
+        last_cmd: "NULL",
+        protocol: shoal_proto::Protocol::Resp2,
+        query_buffer_len: 0,
+        query_buffer_cap: 0,
+        kill: kill.clone(),
+    });
+    let mut conn = Connection::new(node.clone(), id, kill);
+    let close = conn.serve(&mut stream).await;
+    match &close {
+        Close::Eof | Close::Quit | Close::Killed => {
+            tracing::debug!(client = id, ?close, "client closed")
+        }
+        other => tracing::debug!(client = id, close = ?other, "client dropped"),
+    }
+    let _ = stream.close().await;
+    node.clients.borrow_mut().remove(id);
+    node.global.connected_clients.fetch_sub(1, Ordering::AcqRel);
+}
+
+/// How a read ended.
+pub enum ReadOutcome {
+    Data(usize),
+    Eof,
+    Error(std::io::Error),
+    Killed,
+    Idle,
+}
+
+/// Reads into `buf` unless the client is killed or idle for `idle` first.
+pub async fn read_or_stop<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut [u8],
+    kill: &Rc<KillSwitch>,
+    idle: Option<Duration>,
+) -> ReadOutcome {
+    if kill.is_killed() {
+        return ReadOutcome::Killed;
+    }
+    let read = async {
+        match stream.read(buf).await {
+            Ok(0) => ReadOutcome::Eof,
+            Ok(n) => ReadOutcome::Data(n),
+            Err(e) => ReadOutcome::Error(e),
+        }
+    };
+    let killed = async {
+        kill.wait().await;
+        ReadOutcome::Killed
+    };
+    match idle {
+        Some(d) => {
+            let timer = async {
+                glommio::timer::sleep(d).await;
+                ReadOutcome::Idle
+            };
+            futures_lite::future::or(read, futures_lite::future::or(killed, timer)).await
+        }
+        None => futures_lite::future::or(read, killed).await,
+    }
+}
+
+/// Active expiry: a bounded sweep of this shard every 1/hz seconds.
+async fn expiry_loop(node: Rc<Node>) {
+    loop {
+        let hz = node.config().hz.max(1);
+        glommio::timer::sleep(Duration::from_millis(1000 / u64::from(hz))).await;
+        let now = unix_ms();
+        node.shard
+            .borrow_mut()
+            .sweep_expired(EXPIRE_SWEEP_BUDGET, now);
+    }
+}

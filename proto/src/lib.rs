@@ -1,0 +1,23 @@
+//! shoal-proto: the RESP2/RESP3 codec of Shoal.
+//!
+//! Pure code: no I/O, no runtime, no command names. The engine feeds it bytes and handler
+//! results; it hands back requests and reply bytes.
+//!
+//! - [`limits`]: every bound the codec enforces, with Redis 7.0's defaults.
+//! - [`error`]: [`ProtoError`], the malformed-request errors with Redis's exact wording.
+//! - [`request`]: [`RequestParser`], the incremental multibulk and inline request parser.
+//! - [`reply`]: [`ReplyWriter`], semantic replies encoded for RESP2 or RESP3, and
+//!   [`format_double_g17`], C's `%.17g`.
+//! - [`frame`]: [`decode_frame`], a reply decoder for tests, fuzzing and clients.
+
+pub mod error;
+pub mod frame;
+pub mod limits;
+pub mod reply;
+pub mod request;
+
+pub use error::ProtoError;
+pub use frame::{decode_frame, Frame, FrameError};
+pub use limits::Limits;
+pub use reply::{format_double_g17, FormattedDouble, Protocol, ReplyWriter};
+pub use request::RequestParser;
