@@ -2,6 +2,8 @@
 //! as users do — the `redis` client crate (RESP2 and RESP3), raw sockets for
 //! exact bytes and malformed frames, redis-cli and redis-benchmark.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly by design
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
