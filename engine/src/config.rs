@@ -3,7 +3,7 @@
 //! flags with the same names. One table of [`Setting`]s drives parsing,
 //! `CONFIG GET` and `CONFIG SET`.
 
-use crate::limits::{DATABASES_DEFAULT, DATABASES_MAX};
+use crate::limits::{DATABASES_DEFAULT, DATABASES_MAX, THREADS_MAX};
 use std::fmt;
 
 /// `loglevel`, as Redis names the levels.
@@ -207,7 +207,7 @@ pub static SETTINGS: &[Setting] = &[
         name: "threads",
         get: |c| c.threads.to_string(),
         set: |c, a| {
-            c.threads = int_in(a, 0, 1024)? as usize;
+            c.threads = int_in(a, 0, THREADS_MAX as u64)? as usize;
             Ok(())
         },
         mutable: false,
@@ -465,6 +465,16 @@ mod tests {
         assert!(e.to_string().contains("port"));
         let e = Config::from_args(&strings(&["--port"])).unwrap_err();
         assert!(e.to_string().contains("port"));
+    }
+
+    #[test]
+    fn threads_are_bounded_by_the_scan_cursor_shard_bits() {
+        let max = THREADS_MAX.to_string();
+        let c = Config::from_args(&strings(&["--threads", &max])).unwrap();
+        assert_eq!(c.threads, THREADS_MAX);
+        let over = (THREADS_MAX + 1).to_string();
+        let e = Config::from_args(&strings(&["--threads", &over])).unwrap_err();
+        assert!(e.to_string().contains("threads") && e.to_string().contains(&max));
     }
 
     #[test]

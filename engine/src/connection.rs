@@ -79,6 +79,8 @@ pub struct Connection {
     parser: RequestParser,
     kill: Rc<KillSwitch>,
     inbuf: BytesMut,
+    /// Where reads land before they are appended to `inbuf`.
+    scratch: Box<[u8]>,
     outbuf: BytesMut,
     // One batch's plan; buffers are reused from batch to batch.
     args: Vec<Bytes>,
@@ -116,6 +118,7 @@ impl Connection {
             },
             kill,
             inbuf: BytesMut::with_capacity(READ_CHUNK_SIZE),
+            scratch: vec![0u8; READ_CHUNK_SIZE].into_boxed_slice(),
             outbuf: BytesMut::with_capacity(READ_CHUNK_SIZE),
             args: Vec::new(),
             requests: Vec::new(),
@@ -135,26 +138,19 @@ impl Connection {
         loop {
             let config = self.node.config();
             self.parser.set_limits(proto_limits(&self.node));
-            // Grow the buffer for a large request only as fast as its bytes
-            // arrive: at most double what is buffered, never the declared size.
-            let hint = self.parser.bytes_needed_hint();
-            let want = READ_CHUNK_SIZE.max(hint.min(self.inbuf.len().max(READ_CHUNK_SIZE)));
-            let filled = self.inbuf.len();
-            self.inbuf.resize(filled + want, 0);
+            // Read into the scratch buffer and append only what arrived: the
+            // query buffer grows with the bytes received, never with a length
+            // the client declared, and nothing is zero-filled per read.
             let idle = (config.timeout_s > 0).then(|| Duration::from_secs(config.timeout_s));
-            let read =
-                runtime::read_or_stop(stream, &mut self.inbuf[filled..], &self.kill, idle).await;
+            let read = runtime::read_or_stop(stream, &mut self.scratch, &self.kill, idle).await;
             let n = match read {
                 runtime::ReadOutcome::Data(n) => n,
-                runtime::ReadOutcome::Eof => {
-                    self.inbuf.truncate(filled);
-                    return Close::Eof;
-                }
+                runtime::ReadOutcome::Eof => return Close::Eof,
                 runtime::ReadOutcome::Error(e) => return Close::Io(e),
                 runtime::ReadOutcome::Killed => return Close::Killed,
                 runtime::ReadOutcome::Idle => return Close::Idle,
             };
-            self.inbuf.truncate(filled + n);
+            self.inbuf.extend_from_slice(&self.scratch[..n]);
             NodeStats::add(&self.node.stats.net_input_bytes, n as u64);
 
             loop {
@@ -164,7 +160,7 @@ impl Connection {
                 }
                 if let Some(e) = proto_error {
                     let mut w = ReplyWriter::new(&mut self.outbuf, self.state.protocol);
-                    w.error(format!("ERR {}", e.message()).as_bytes());
+                    w.protocol_error(e);
                     let _ = self.flush(stream).await;
                     return Close::Protocol(e);
                 }

@@ -6,6 +6,10 @@ pub const DATABASES_DEFAULT: usize = 16;
 /// Upper bound on `databases`, so a config typo cannot allocate millions of tables.
 pub const DATABASES_MAX: usize = 1024;
 
+/// Upper bound on `threads` (shards per node): a SCAN cursor carries the
+/// shard in its top 8 bits.
+pub const THREADS_MAX: usize = 256;
+
 /// Largest string value (Redis: 512 MB; also `proto-max-bulk-len`'s default).
 pub const STRING_SIZE_MAX: usize = 512 * 1024 * 1024;
 

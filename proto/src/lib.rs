@@ -10,6 +10,10 @@
 //!   [`format_double_g17`], C's `%.17g`.
 //! - [`frame`]: [`decode_frame`], a reply decoder for tests, fuzzing and clients.
 
+// Tests call libc's snprintf to check the double formatting; the library itself needs no unsafe.
+#![cfg_attr(not(test), forbid(unsafe_code))]
+#![warn(missing_docs)]
+
 pub mod error;
 pub mod frame;
 pub mod limits;

@@ -177,6 +177,11 @@ impl KeySpec {
         step: 0,
     };
 
+    /// Whether commands with this spec take any key at all.
+    pub fn has_keys(&self) -> bool {
+        self.first > 0 && self.step > 0
+    }
+
     /// The argument positions holding keys for a request of `argc` arguments.
     /// Empty when the spec has no keys or `argc` is too short.
     pub fn positions(&self, argc: usize) -> std::iter::StepBy<std::ops::Range<usize>> {

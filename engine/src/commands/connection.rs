@@ -12,9 +12,11 @@ use shoal_proto::{Protocol, ReplyWriter};
 
 /// PING [message]
 fn ping(_ctx: &mut ConnCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
-    match argv.get(1) {
-        Some(m) => out.bulk(m),
-        None => out.simple(b"PONG"),
+    // The table's arity is -1 as in Redis; the upper bound is the handler's.
+    match argv {
+        [_] => out.simple(b"PONG"),
+        [_, m] => out.bulk(m),
+        _ => out.error(b"ERR wrong number of arguments for 'ping' command"),
     }
 }
 

@@ -178,6 +178,10 @@ fn command_getkeys(_ctx: &mut ConnCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter
             None => return out.error(b"ERR Invalid command specified"),
         }
     }
+    // Redis checks for keys before the arity of the command asked about.
+    if !spec.keys.has_keys() {
+        return out.error(b"ERR The command has no key arguments");
+    }
     if !spec.arity_ok(args.len()) {
         return out.error(b"ERR Invalid number of arguments specified for command");
     }
@@ -250,7 +254,7 @@ static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the total number of Redis commands",
             "Returns a list of command names.",
         ),
-    CommandSpec::new("command|getkeys", -3, Exec::Conn(command_getkeys))
+    CommandSpec::new("command|getkeys", -4, Exec::Conn(command_getkeys))
         .flags(INTROSPECT)
         .acl(Acl::CONNECTION)
         .doc(

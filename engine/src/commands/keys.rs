@@ -207,6 +207,7 @@ fn keys(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) -> Pa
 /// A SCAN cursor: the shard in the top 8 bits, the position in that
 /// shard's table (56 bits) below.
 const SCAN_SHARD_SHIFT: u32 = 56;
+const _: () = assert!(crate::limits::THREADS_MAX <= 1 << (64 - SCAN_SHARD_SHIFT));
 
 fn parse_cursor(raw: &[u8]) -> Result<u64, CmdError> {
     std::str::from_utf8(raw)
