@@ -4,7 +4,7 @@
 
 use crate::client::{ClientInfo, KillSwitch};
 use crate::command::{table, CmdError, CommandSpec, Exec, MergeFn};
-use crate::dispatch::{execute, PartRef, Parts, ShardBatch, Sink};
+use crate::dispatch::{execute, run_op, Op, PartRef, Parts, ShardBatch, Sink};
 use crate::global::unix_ms;
 use crate::limits::{BATCH_REQUESTS_MAX, ERROR_ARGS_QUOTE_MAX, READ_CHUNK_SIZE};
 use crate::node::{Node, NodeStats};
@@ -91,6 +91,16 @@ pub struct Connection {
     key_shards: Vec<usize>,
     batches: Vec<ShardBatch>,
     sinks: Vec<Sink>,
+    /// True while every command of the batch so far ran on this core and
+    /// was answered straight into `outbuf`; the first one that needs another
+    /// shard ends it, and the rest of the batch is queued behind it.
+    direct: bool,
+    /// What each request of the batch resolved to.
+    specs: Vec<Result<&'static CommandSpec, String>>,
+    /// The arguments of a split command's local part, when it runs directly.
+    part_args: Vec<Bytes>,
+    /// The batch's clock: Unix ms when it started.
+    now_ms: u64,
     last_cmd: &'static str,
 }
 
@@ -128,6 +138,10 @@ impl Connection {
             key_shards: Vec::new(),
             batches: (0..n).map(|_| ShardBatch::default()).collect(),
             sinks: (0..n).map(|_| Sink::default()).collect(),
+            direct: true,
+            specs: Vec::new(),
+            part_args: Vec::new(),
+            now_ms: 0,
             last_cmd: "NULL",
             node,
         }
@@ -187,7 +201,7 @@ impl Connection {
                 );
                 return Close::QueryBufferLimit;
             }
-            self.update_registry();
+            self.update_registry(unix_ms());
         }
     }
 
@@ -201,9 +215,9 @@ impl Connection {
         Ok(())
     }
 
-    fn update_registry(&self) {
+    fn update_registry(&self, now_ms: u64) {
         if let Some(info) = self.node.clients.borrow_mut().get_mut(self.state.id) {
-            info.last_interaction_ms = unix_ms();
+            info.last_interaction_ms = now_ms;
             info.db = self.state.db;
             info.last_cmd = self.last_cmd;
             info.protocol = self.state.protocol;
@@ -238,6 +252,13 @@ impl Connection {
         self.slots.clear();
         self.refs.clear();
         self.key_shards.clear();
+        self.direct = true;
+        self.now_ms = unix_ms();
+        self.specs.clear();
+        for r in &self.requests {
+            self.specs.push(resolve(&self.args[r.clone()]));
+        }
+        self.prefetch();
         let mut planned = 0u64;
         for i in 0..self.requests.len() {
             if self.state.close_after_reply || self.state.close_now {
@@ -246,7 +267,7 @@ impl Connection {
             planned += u64::from(self.plan(i));
         }
         NodeStats::add(&self.node.stats.commands_processed, planned);
-        self.update_registry();
+        self.update_registry(self.now_ms);
 
         // Send every other shard its batch, run ours, then collect.
         let mut waits: Vec<(usize, PendingReply)> = Vec::new();
@@ -287,43 +308,39 @@ impl Connection {
     /// the command runs (is counted as processed).
     fn plan(&mut self, i: usize) -> bool {
         let argv_range = self.requests[i].clone();
-        let argv = &self.args[argv_range.clone()];
-        let Some(mut spec) = table::lookup(&argv[0]) else {
-            self.ready_error(&unknown_command(argv));
-            return false;
-        };
-        if !spec.subcommands.is_empty() && argv.len() >= 2 {
-            match table::lookup_sub(spec, &argv[1]) {
-                Some(sub) => spec = sub,
-                None => {
-                    let msg = format!(
-                        "ERR unknown subcommand '{}'. Try {} HELP.",
-                        truncate(&argv[1], ERROR_ARGS_QUOTE_MAX),
-                        spec.name.to_ascii_uppercase()
-                    );
-                    self.ready_error(&msg);
-                    return false;
-                }
+        let spec = match &mut self.specs[i] {
+            Ok(spec) => *spec,
+            Err(msg) => {
+                let msg = std::mem::take(msg);
+                self.ready_error(&msg);
+                return false;
             }
-        }
-        if !spec.arity_ok(argv.len()) || matches!(spec.exec, Exec::Container) {
-            self.ready_error(&arity_error(spec));
-            return false;
-        }
+        };
+        let argv = &self.args[argv_range.clone()];
         self.last_cmd = spec.name;
         let protocol = self.state.protocol;
         let (db, client) = (self.state.db, self.state.id);
         let n = self.node.shard_count;
         match spec.exec {
             Exec::Conn(run) => {
-                let start = self.imm.len();
+                let out = if self.direct {
+                    &mut self.outbuf
+                } else {
+                    &mut self.imm
+                };
+                let start = out.len();
                 let mut ctx = ConnCtx {
                     node: &self.node,
                     state: &mut self.state,
                 };
-                let mut w = ReplyWriter::new(&mut self.imm, protocol);
-                run(&mut ctx, &self.args[argv_range], &mut w);
-                self.slots.push(Slot::Ready(start..self.imm.len()));
+                run(
+                    &mut ctx,
+                    &self.args[argv_range],
+                    &mut ReplyWriter::new(out, protocol),
+                );
+                if !self.direct {
+                    self.slots.push(Slot::Ready(start..self.imm.len()));
+                }
             }
             Exec::Shard(_) => {
                 let mut target = None;
@@ -336,14 +353,10 @@ impl Connection {
                     target = Some(s);
                 }
                 let s = target.unwrap_or(self.node.id.0);
-                let index = self.batches[s].push(spec, db, protocol, client, argv.iter());
-                self.slots.push(Slot::Single(PartRef { shard: s, index }));
+                self.single(spec, i, s);
             }
             Exec::Routed { route, .. } => match route(argv, n) {
-                Ok(s) => {
-                    let index = self.batches[s].push(spec, db, protocol, client, argv.iter());
-                    self.slots.push(Slot::Single(PartRef { shard: s, index }));
-                }
+                Ok(s) => self.single(spec, i, s),
                 Err(e) => self.ready_error(e.text()),
             },
             Exec::PerKey { merge, .. } => {
@@ -353,6 +366,14 @@ impl Connection {
                     self.key_shards.push(shard_of(&argv[p], n).0);
                 }
                 let key_shards = &self.key_shards[keys_start..];
+                if self.direct && key_shards.iter().all(|&s| s == self.node.id.0) {
+                    let keys = spec.keys.positions(argv.len()).map(|p| &argv[p]);
+                    self.part_args.clear();
+                    self.part_args
+                        .extend(std::iter::once(&argv[0]).chain(keys).cloned());
+                    self.split_here(spec, merge, i, keys_start..self.key_shards.len());
+                    return true;
+                }
                 for (k, &s) in key_shards.iter().enumerate() {
                     if key_shards[..k].contains(&s) {
                         continue;
@@ -372,6 +393,7 @@ impl Connection {
                     );
                     self.refs.push(PartRef { shard: s, index });
                 }
+                self.direct = false;
                 self.slots.push(Slot::Split {
                     merge,
                     refs: refs_start..self.refs.len(),
@@ -381,6 +403,14 @@ impl Connection {
                 });
             }
             Exec::AllShards { merge, .. } => {
+                if self.direct && n == 1 {
+                    self.part_args.clear();
+                    self.part_args.extend(argv.iter().cloned());
+                    let keys = self.key_shards.len()..self.key_shards.len();
+                    self.split_here(spec, merge, i, keys);
+                    return true;
+                }
+                self.direct = false;
                 let refs_start = self.refs.len();
                 for s in 0..n {
                     let index = self.batches[s].push(spec, db, protocol, client, argv.iter());
@@ -400,7 +430,109 @@ impl Connection {
         true
     }
 
+    /// Hints the cache to load the table entries that the batch's local
+    /// single-key commands will read, so that their lookups wait for memory
+    /// together instead of one after another.
+    fn prefetch(&self) {
+        if self.requests.len() < 2 {
+            return;
+        }
+        let (me, n) = (self.node.id.0, self.node.shard_count);
+        let keys = self
+            .requests
+            .iter()
+            .zip(&self.specs)
+            .filter_map(move |(r, spec)| {
+                let spec = spec.as_ref().ok()?;
+                if !matches!(spec.exec, Exec::Shard(_)) || !spec.keys.has_keys() {
+                    return None;
+                }
+                let key = self.args[r.clone()].get(spec.keys.first as usize)?;
+                (shard_of(key, n).0 == me).then_some(&key[..])
+            });
+        self.node.shard.borrow().dbs[self.state.db].prefetch(keys);
+    }
+
+    /// Request `i`, a single op for shard `s`: run here and now while the
+    /// batch is direct and `s` is this core, queued for `s` otherwise.
+    fn single(&mut self, spec: &'static CommandSpec, i: usize, s: usize) {
+        let op = Op {
+            spec,
+            db: self.state.db,
+            protocol: self.state.protocol,
+            client_id: self.state.id,
+            args: self.requests[i].clone(),
+        };
+        if self.direct && s == self.node.id.0 {
+            let mut shard = self.node.shard.borrow_mut();
+            run_op(
+                &self.node,
+                &mut shard,
+                self.now_ms,
+                &op,
+                &self.args,
+                &mut self.outbuf,
+            );
+            return;
+        }
+        self.direct = false;
+        let argv = &self.args[op.args];
+        let index = self.batches[s].push(spec, op.db, op.protocol, op.client_id, argv.iter());
+        self.slots.push(Slot::Single(PartRef { shard: s, index }));
+    }
+
+    /// Request `i`, a split command whose only part (arguments in
+    /// `part_args`) is this core's, while the batch is direct: runs the part
+    /// and merges it into `outbuf`.
+    fn split_here(
+        &mut self,
+        spec: &'static CommandSpec,
+        merge: MergeFn,
+        i: usize,
+        keys: Range<usize>,
+    ) {
+        let me = self.node.id.0;
+        let op = Op {
+            spec,
+            db: self.state.db,
+            protocol: self.state.protocol,
+            client_id: self.state.id,
+            args: 0..self.part_args.len(),
+        };
+        let sink = &mut self.sinks[me];
+        sink.clear();
+        let part = run_op(
+            &self.node,
+            &mut self.node.shard.borrow_mut(),
+            self.now_ms,
+            &op,
+            &self.part_args,
+            &mut sink.out,
+        );
+        sink.parts.push(part);
+        let refs = [PartRef {
+            shard: me,
+            index: 0,
+        }];
+        let mut parts = Parts {
+            sinks: &self.sinks,
+            refs: &refs,
+            key_shards: &self.key_shards[keys],
+            node: &self.node,
+            argv: &self.args[self.requests[i].clone()],
+        };
+        merge(
+            &mut parts,
+            &mut ReplyWriter::new(&mut self.outbuf, op.protocol),
+        );
+        self.sinks[me].clear();
+    }
+
     fn ready_error(&mut self, msg: &str) {
+        if self.direct {
+            ReplyWriter::new(&mut self.outbuf, self.state.protocol).error(msg.as_bytes());
+            return;
+        }
         let start = self.imm.len();
         ReplyWriter::new(&mut self.imm, self.state.protocol).error(msg.as_bytes());
         self.slots.push(Slot::Ready(start..self.imm.len()));
@@ -472,6 +604,30 @@ fn unknown_command(argv: &[Bytes]) -> String {
         truncate(&argv[0], ERROR_ARGS_QUOTE_MAX),
         args
     )
+}
+
+/// The command a request names, or the error that answers it: unknown
+/// command or subcommand, wrong arity.
+fn resolve(argv: &[Bytes]) -> Result<&'static CommandSpec, String> {
+    let Some(mut spec) = table::lookup(&argv[0]) else {
+        return Err(unknown_command(argv));
+    };
+    if !spec.subcommands.is_empty() && argv.len() >= 2 {
+        match table::lookup_sub(spec, &argv[1]) {
+            Some(sub) => spec = sub,
+            None => {
+                return Err(format!(
+                    "ERR unknown subcommand '{}'. Try {} HELP.",
+                    truncate(&argv[1], ERROR_ARGS_QUOTE_MAX),
+                    spec.name.to_ascii_uppercase()
+                ))
+            }
+        }
+    }
+    if !spec.arity_ok(argv.len()) || matches!(spec.exec, Exec::Container) {
+        return Err(arity_error(spec));
+    }
+    Ok(spec)
 }
 
 fn arity_error(spec: &CommandSpec) -> String {

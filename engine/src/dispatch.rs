@@ -9,7 +9,7 @@
 use crate::command::{CommandSpec, Exec};
 use crate::global::unix_ms;
 use crate::node::Node;
-use crate::shard::ShardCtx;
+use crate::shard::{Shard, ShardCtx};
 use bytes::{Bytes, BytesMut};
 use shoal_proto::{Protocol, ReplyWriter};
 use std::ops::Range;
@@ -116,32 +116,43 @@ pub fn execute(node: &Node, batch: &ShardBatch, sink: &mut Sink) {
     let mut shard = node.shard.borrow_mut();
     let now_ms = unix_ms();
     for op in &batch.ops {
-        let args = &batch.args[op.args.clone()];
-        let mut ctx = ShardCtx {
-            shard: &mut shard,
-            db: op.db,
-            now_ms,
-            node,
-            client_id: op.client_id,
-        };
-        let start = sink.out.len();
-        let mut w = ReplyWriter::new(&mut sink.out, op.protocol);
-        let part = match op.spec.exec {
-            Exec::Shard(run) | Exec::Routed { run, .. } => {
-                run(&mut ctx, args, &mut w);
-                Part::Reply(start..sink.out.len())
-            }
-            Exec::PerKey { part, .. } | Exec::AllShards { part, .. } => {
-                part(&mut ctx, args, &mut w)
-            }
-            // Connection commands and containers never reach a shard: the
-            // connection runs the former and resolves the latter first.
-            Exec::Conn(_) | Exec::Container => {
-                w.error(b"ERR internal error: command cannot run on a shard");
-                Part::Reply(start..sink.out.len())
-            }
-        };
+        let part = run_op(node, &mut shard, now_ms, op, &batch.args, &mut sink.out);
         sink.parts.push(part);
+    }
+}
+
+/// Runs one op on this core's shard: its arguments are `args[op.args]`, its
+/// reply goes to the end of `out`.
+pub fn run_op(
+    node: &Node,
+    shard: &mut Shard,
+    now_ms: u64,
+    op: &Op,
+    args: &[Bytes],
+    out: &mut BytesMut,
+) -> Part {
+    let args = &args[op.args.clone()];
+    let mut ctx = ShardCtx {
+        shard,
+        db: op.db,
+        now_ms,
+        node,
+        client_id: op.client_id,
+    };
+    let start = out.len();
+    let mut w = ReplyWriter::new(out, op.protocol);
+    match op.spec.exec {
+        Exec::Shard(run) | Exec::Routed { run, .. } => {
+            run(&mut ctx, args, &mut w);
+            Part::Reply(start..out.len())
+        }
+        Exec::PerKey { part, .. } | Exec::AllShards { part, .. } => part(&mut ctx, args, &mut w),
+        // Connection commands and containers never reach a shard: the
+        // connection runs the former and resolves the latter first.
+        Exec::Conn(_) | Exec::Container => {
+            w.error(b"ERR internal error: command cannot run on a shard");
+            Part::Reply(start..out.len())
+        }
     }
 }
 

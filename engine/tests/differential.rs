@@ -123,13 +123,19 @@ impl Conn {
     }
 
     fn cmd(&mut self, args: &[Vec<u8>]) -> Vec<u8> {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a);
-            out.extend_from_slice(b"\r\n");
-        }
+        self.stream.write_all(&encode(args)).unwrap();
+        self.reply(args)
+    }
+
+    /// Sends every request in one write, then reads one reply per request.
+    fn pipeline(&mut self, requests: &[&[Vec<u8>]]) -> Vec<Vec<u8>> {
+        let out: Vec<u8> = requests.iter().flat_map(|r| encode(r)).collect();
         self.stream.write_all(&out).unwrap();
+        requests.iter().map(|r| self.reply(r)).collect()
+    }
+
+    /// Reads the reply to `args`.
+    fn reply(&mut self, args: &[Vec<u8>]) -> Vec<u8> {
         loop {
             if let Some(end) = frame_end(&self.buf, 0) {
                 let reply = self.buf[..end].to_vec();
@@ -145,6 +151,16 @@ impl Conn {
             self.buf.extend_from_slice(&chunk[..n]);
         }
     }
+}
+
+fn encode(args: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
 }
 
 fn show(b: &[u8]) -> String {
@@ -492,6 +508,25 @@ fn resp3() -> Vec<Step> {
     s
 }
 
+fn same_reply(mode: Mode, a: &[u8], b: &[u8]) -> bool {
+    match mode {
+        Mode::Skip => true,
+        Mode::Exact => a == b,
+        Mode::Sorted => match (array_elems(a), array_elems(b)) {
+            (Some(mut x), Some(mut y)) => {
+                x.sort();
+                y.sort();
+                x == y
+            }
+            _ => a == b,
+        },
+        Mode::Near1 => match (as_int(a), as_int(b)) {
+            (Some(x), Some(y)) => x > 0 && y > 0 && (x - y).abs() <= 1,
+            _ => false,
+        },
+    }
+}
+
 fn as_int(raw: &[u8]) -> Option<i64> {
     let body = raw.strip_prefix(b":")?.strip_suffix(b"\r\n")?;
     std::str::from_utf8(body).ok()?.parse().ok()
@@ -511,26 +546,8 @@ fn differential_against_redis() {
         );
     }
 
-    let shoal_port = free_port();
     let redis_port = free_port();
     let mut guard = Guard(Vec::new());
-    guard.0.push(
-        Command::new(env!("CARGO_BIN_EXE_shoal-server"))
-            .args([
-                "--port",
-                &shoal_port.to_string(),
-                "--threads",
-                "2",
-                "--cpu-pinning",
-                "no",
-                "--bind",
-                "127.0.0.1",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn shoal-server"),
-    );
     guard.0.push(
         Command::new(REDIS)
             .args([
@@ -550,53 +567,91 @@ fn differential_against_redis() {
             .spawn()
             .expect("spawn redis-server"),
     );
-    wait_port(shoal_port, "shoal-server");
-    wait_port(redis_port, "redis-server");
-
-    let mut shoal = Conn::connect(shoal_port);
-    let mut redis = Conn::connect(redis_port);
-    for setup in [c!["SELECT", "9"], c!["FLUSHALL"]] {
-        assert_eq!(shoal.cmd(&setup), b"+OK\r\n", "shoal {}", show_args(&setup));
-        assert_eq!(redis.cmd(&setup), b"+OK\r\n", "redis {}", show_args(&setup));
+    // One shard answers everything on its own core; two shards forward
+    // about half the keys, so a pipeline mixes local and forwarded commands.
+    let mut shoal_ports = Vec::new();
+    for threads in ["1", "2"] {
+        let port = free_port();
+        guard.0.push(
+            Command::new(env!("CARGO_BIN_EXE_shoal-server"))
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--threads",
+                    threads,
+                    "--cpu-pinning",
+                    "no",
+                    "--bind",
+                    "127.0.0.1",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn shoal-server"),
+        );
+        shoal_ports.push((threads, port));
     }
+    wait_port(redis_port, "redis-server");
 
     let mut compared = 0usize;
     let mut mismatches: Vec<String> = Vec::new();
-    for (group, steps) in [
-        ("strings", strings()),
-        ("keys", keys()),
-        ("errors", errors()),
-        ("resp3", resp3()),
-    ] {
-        for (mode, args) in steps {
-            let a = shoal.cmd(&args);
-            let b = redis.cmd(&args);
-            let same = match mode {
-                Mode::Skip => continue,
-                Mode::Exact => a == b,
-                Mode::Sorted => match (array_elems(&a), array_elems(&b)) {
-                    (Some(mut x), Some(mut y)) => {
-                        x.sort();
-                        y.sort();
-                        x == y
+    for &(threads, port) in &shoal_ports {
+        wait_port(port, "shoal-server");
+        // Fresh connections on both sides: the steps set per-connection state.
+        let mut shoal = Conn::connect(port);
+        let mut redis = Conn::connect(redis_port);
+        for pipelined in [false, true] {
+            for setup in [c!["SELECT", "9"], c!["FLUSHALL"]] {
+                assert_eq!(shoal.cmd(&setup), b"+OK\r\n", "shoal {}", show_args(&setup));
+                assert_eq!(redis.cmd(&setup), b"+OK\r\n", "redis {}", show_args(&setup));
+            }
+            let how = format!(
+                "threads {threads}, {}",
+                if pipelined {
+                    "one pipeline"
+                } else {
+                    "one by one"
+                }
+            );
+            for (group, steps) in [
+                ("strings", strings()),
+                ("keys", keys()),
+                ("errors", errors()),
+                ("resp3", resp3()),
+            ] {
+                let requests: Vec<&[Vec<u8>]> = steps.iter().map(|(_, a)| a.as_slice()).collect();
+                let (shoal_replies, redis_replies) = if pipelined {
+                    (shoal.pipeline(&requests), redis.pipeline(&requests))
+                } else {
+                    let mut both = (Vec::new(), Vec::new());
+                    for r in &requests {
+                        both.0.push(shoal.cmd(r));
+                        both.1.push(redis.cmd(r));
                     }
-                    _ => a == b,
-                },
-                Mode::Near1 => match (as_int(&a), as_int(&b)) {
-                    (Some(x), Some(y)) => x > 0 && y > 0 && (x - y).abs() <= 1,
-                    _ => false,
-                },
-            };
-            compared += 1;
-            if !same {
-                mismatches.push(format!(
-                    "[{group}] {}\n    shoal: {}\n    redis: {}",
-                    show_args(&args),
-                    show(&a),
-                    show(&b)
-                ));
+                    both
+                };
+                for (((mode, args), a), b) in steps.iter().zip(shoal_replies).zip(redis_replies) {
+                    if *mode == Mode::Skip {
+                        continue;
+                    }
+                    compared += 1;
+                    if !same_reply(*mode, &a, &b) {
+                        mismatches.push(format!(
+                            "[{group}, {how}] {}\n    shoal: {}\n    redis: {}",
+                            show_args(args),
+                            show(&a),
+                            show(&b)
+                        ));
+                    }
+                }
             }
         }
+    }
+    let mut shoal = Conn::connect(shoal_ports[1].1);
+    let mut redis = Conn::connect(redis_port);
+    let select = c!["SELECT", "9"];
+    for conn in [&mut shoal, &mut redis] {
+        assert_eq!(conn.cmd(&select), b"+OK\r\n");
     }
 
     // Documented, intended differences: asserted to differ exactly so.

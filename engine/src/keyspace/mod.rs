@@ -3,6 +3,7 @@
 //! and actively by the shard's bounded sweep (`Db::sweep_expired`).
 
 pub mod glob;
+pub mod segment;
 pub mod table;
 
 use table::{Table, TableEntry};
@@ -97,6 +98,15 @@ impl TableEntry for Entry {
     fn key(&self) -> &[u8] {
         &self.key
     }
+
+    fn prefetch(&self) {
+        segment::prefetch(self.key.as_ptr());
+        match &self.value {
+            Value::Str(b) => segment::prefetch(b.as_ptr()),
+            Value::Raw(v) => segment::prefetch(v.as_ptr()),
+            Value::Int(_) => {}
+        }
+    }
 }
 
 impl Entry {
@@ -146,13 +156,20 @@ impl Db {
 
     /// The live entry for `key`; an expired one is removed first.
     pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
-        let expired = self.table.get(key)?.is_expired(now_ms);
-        if expired {
-            self.remove(key);
-            self.expired_total += 1;
-            return None;
+        match self.table.get_mut_unless(key, |e| e.is_expired(now_ms))? {
+            Ok(entry) => Some(entry),
+            // An expired entry had an expiry, so it was counted as volatile.
+            Err(_expired) => {
+                self.volatile -= 1;
+                self.expired_total += 1;
+                None
+            }
         }
-        self.table.get_mut(key)
+    }
+
+    /// Hints the cache to load the entries of `keys` (see `Table::prefetch`).
+    pub fn prefetch<'k>(&self, keys: impl Iterator<Item = &'k [u8]> + Clone) {
+        self.table.prefetch(keys);
     }
 
     /// Whether `key` is live (removes it if expired).

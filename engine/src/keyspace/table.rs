@@ -18,15 +18,13 @@
 
 use std::mem;
 
+use super::segment::{Segment, CHUNKS_MAX, CHUNK_LOAD_MAX};
 use ahash::RandomState;
-use hashbrown::HashTable;
 
-/// Most entries a segment holds before it is split: 7/8 of 1024, hashbrown's
-/// full load for a table of 1024 buckets. Segments never grow past 1024
-/// buckets, so a full segment is one such table at full load. A limit of
-/// 1024 entries would need 2048 buckets for the last 128 of them and leave
-/// segments at 25-50% bucket occupancy, about twice the bucket memory per key.
-pub const SEGMENT_LEN_MAX: usize = 896;
+/// Most entries a segment holds before it is split: its largest size
+/// ([`CHUNKS_MAX`] chunks) at its highest load. Below that a segment grows by
+/// doubling its chunks, which moves at most this many entries too.
+pub const SEGMENT_LEN_MAX: usize = CHUNKS_MAX * CHUNK_LOAD_MAX;
 
 /// Bits of the hash that make up a SCAN position: the top 56, so a cursor
 /// leaves its top 8 bits free for the caller and stays far below 2^63 for
@@ -53,11 +51,10 @@ type SegmentIndex = u32;
 pub trait TableEntry {
     /// The entry's key. It must not change while the entry is in a table.
     fn key(&self) -> &[u8];
-}
 
-struct Segment<E> {
-    entries: HashTable<E>,
-    local_depth: u32,
+    /// Hints the cache to load what the entry points to (its key and value
+    /// bytes), for [`Table::prefetch`]. The default does nothing.
+    fn prefetch(&self) {}
 }
 
 /// Invariant: the directory has 2^global_depth slots (none before the first
@@ -111,8 +108,7 @@ impl<E: TableEntry> Table<E> {
             return None;
         }
         let hash = self.hash_key(key);
-        let segment = &self.segments[self.segment_index_of(hash)];
-        segment.entries.find(hash, |entry| entry.key() == key)
+        self.segments[self.segment_index_of(hash)].get(hash, key)
     }
 
     /// The entry for `key`, mutably. The caller must not change its key.
@@ -122,39 +118,56 @@ impl<E: TableEntry> Table<E> {
         }
         let hash = self.hash_key(key);
         let segment_index = self.segment_index_of(hash);
+        self.segments[segment_index].get_mut(hash, key)
+    }
+
+    /// The entry for `key`, mutably, unless `stale` says it must go: then it
+    /// is removed and handed back as `Err`. One lookup either way.
+    pub fn get_mut_unless(
+        &mut self,
+        key: &[u8],
+        stale: impl FnOnce(&E) -> bool,
+    ) -> Option<Result<&mut E, E>> {
+        if self.directory.is_empty() {
+            return None;
+        }
+        let hash = self.hash_key(key);
+        let segment_index = self.segment_index_of(hash);
         let segment = &mut self.segments[segment_index];
-        segment.entries.find_mut(hash, |entry| entry.key() == key)
+        let index = segment.find(hash, key)?;
+        if stale(segment.at_mut(index)?) {
+            self.len -= 1;
+            return Some(Err(segment.remove_at(index, hash)));
+        }
+        segment.at_mut(index).map(Ok)
     }
 
     /// Inserts, replacing (and returning) an entry with the same key.
     pub fn insert(&mut self, entry: E) -> Option<E> {
         let hash = self.hash_key(entry.key());
         if self.directory.is_empty() {
-            self.segments.push(Segment {
-                entries: HashTable::new(),
-                local_depth: 0,
-            });
+            self.segments.push(Segment::new(0));
             self.directory.push(0);
         }
+        let mut entry = entry;
         loop {
             let segment_index = self.segment_index_of(hash);
             let Table {
                 hasher, segments, ..
             } = self;
             let segment = &mut segments[segment_index];
-            let key = entry.key();
-            if let Some(existing) = segment.entries.find_mut(hash, |e| e.key() == key) {
-                return Some(mem::replace(existing, entry));
+            entry = match segment.replace(hash, entry) {
+                Ok(old) => return Some(old),
+                Err(entry) => entry,
+            };
+            if !segment.has_room() {
+                if segment.len() >= SEGMENT_LEN_MAX && segment.local_depth < DEPTH_MAX {
+                    self.split(segment_index, hash);
+                    continue;
+                }
+                segment.grow(hasher);
             }
-            if segment.entries.len() < SEGMENT_LEN_MAX {
-                make_room(&mut segment.entries, hasher);
-            } else if segment.local_depth < DEPTH_MAX {
-                self.split(segment_index, hash);
-                continue;
-            }
-            segment
-                .entries
-                .insert_unique(hash, entry, |e| hasher.hash_one(e.key()));
+            segment.insert_unique(hash, entry);
             self.len += 1;
             return None;
         }
@@ -166,13 +179,9 @@ impl<E: TableEntry> Table<E> {
         }
         let hash = self.hash_key(key);
         let segment_index = self.segment_index_of(hash);
-        let segment = &mut self.segments[segment_index];
-        let occupied = segment
-            .entries
-            .find_entry(hash, |entry| entry.key() == key)
-            .ok()?;
+        let removed = self.segments[segment_index].remove(hash, key)?;
         self.len -= 1;
-        Some(occupied.remove().0)
+        Some(removed)
     }
 
     /// Removes every entry and frees the table's own structures.
@@ -185,9 +194,32 @@ impl<E: TableEntry> Table<E> {
 
     /// Entries in an unspecified order (for KEYS).
     pub fn iter(&self) -> impl Iterator<Item = &E> + '_ {
-        self.segments
-            .iter()
-            .flat_map(|segment| segment.entries.iter())
+        self.segments.iter().flat_map(|segment| segment.iter())
+    }
+
+    /// Hints the cache to load what looking up `keys` will read: for each,
+    /// its home chunk's tags, then the slots whose tag matches, then what
+    /// those entries point to. Each step reads what the previous one
+    /// loaded, so a batch of lookups waits for memory about once instead of
+    /// three times per key. Changes nothing; a key not present costs a
+    /// wasted hint.
+    pub fn prefetch<'k>(&self, keys: impl Iterator<Item = &'k [u8]> + Clone) {
+        if self.directory.is_empty() {
+            return;
+        }
+        let segment_of = |key: &[u8]| {
+            let hash = self.hash_key(key);
+            (&self.segments[self.segment_index_of(hash)], hash)
+        };
+        for (segment, hash) in keys.clone().map(segment_of) {
+            segment.prefetch_tags(hash);
+        }
+        for (segment, hash) in keys.clone().map(segment_of) {
+            segment.prefetch_slots(hash);
+        }
+        for (segment, hash) in keys.map(segment_of) {
+            segment.prefetch_entries(hash);
+        }
     }
 
     /// SCAN: visits entries whose position (hash >> 8, a 56-bit value) is >=
@@ -221,7 +253,6 @@ impl<E: TableEntry> Table<E> {
             in_range.clear();
             in_range.extend(
                 segment
-                    .entries
                     .iter()
                     .map(|entry| (self.position_of(entry), entry))
                     .filter(|&(position, _)| position >= cursor),
@@ -281,7 +312,6 @@ impl<E: TableEntry> Table<E> {
             positions.clear();
             positions.extend(
                 segment
-                    .entries
                     .iter()
                     .map(position_of)
                     .filter(|&position| position >= cursor),
@@ -291,7 +321,7 @@ impl<E: TableEntry> Table<E> {
             // Entries in [cursor, stop) are exactly the `take` least positions.
             let stop = positions.get(take).copied();
             let stop_or_max = stop.unwrap_or(u64::MAX);
-            segment.entries.retain(|entry| {
+            segment.retain(hasher, |entry| {
                 let position = position_of(entry);
                 if position < cursor || position >= stop_or_max || !decide(entry) {
                     return true;
@@ -326,13 +356,13 @@ impl<E: TableEntry> Table<E> {
         for _ in 0..RANDOM_TRIES_MAX {
             slot = (split_mix64(&mut state) as usize) & slot_mask;
             let segment = &self.segments[self.directory[slot] as usize];
-            if !segment.entries.is_empty() {
+            if !segment.is_empty() {
                 return nth_entry(segment, split_mix64(&mut state));
             }
         }
         (0..self.directory.len())
             .map(|step| &self.segments[self.directory[(slot + step) & slot_mask] as usize])
-            .find(|segment| !segment.entries.is_empty())
+            .find(|segment| !segment.is_empty())
             .and_then(|segment| nth_entry(segment, split_mix64(&mut state)))
     }
 
@@ -385,17 +415,18 @@ impl<E: TableEntry> Table<E> {
                 run_start[segment_index].is_some(),
                 "segment {segment_index}: not in the directory"
             );
+            segment.verify(&self.hasher);
             if segment.local_depth < DEPTH_MAX {
                 assert!(
-                    segment.entries.len() <= SEGMENT_LEN_MAX,
+                    segment.len() <= SEGMENT_LEN_MAX,
                     "segment {segment_index}: too many entries"
                 );
                 assert!(
-                    segment.entries.capacity() <= SEGMENT_LEN_MAX,
-                    "segment {segment_index}: table grew past 1024 buckets"
+                    segment.chunk_count() <= CHUNKS_MAX,
+                    "segment {segment_index}: grew past {CHUNKS_MAX} chunks"
                 );
             }
-            for entry in segment.entries.iter() {
+            for entry in segment.iter() {
                 let hash = self.hash_key(entry.key());
                 assert_eq!(
                     self.segment_index_of(hash),
@@ -408,7 +439,7 @@ impl<E: TableEntry> Table<E> {
                     "entry not found by its key, or key present twice"
                 );
             }
-            total += segment.entries.len();
+            total += segment.len();
         }
         assert_eq!(total, self.len, "len() differs from the segments' total");
     }
@@ -421,7 +452,7 @@ impl<E: TableEntry> Table<E> {
             + self
                 .segments
                 .iter()
-                .map(|segment| segment.entries.allocation_size())
+                .map(|segment| segment.allocation_size())
                 .sum::<usize>()
     }
 
@@ -448,24 +479,12 @@ impl<E: TableEntry> Table<E> {
         } = self;
         // Entries whose next bit (below the shared prefix) is 1 move out.
         let split_bit = 1u64 << (63 - local_depth);
-        let mut upper = HashTable::with_capacity(SEGMENT_LEN_MAX);
-        let lower = &mut segments[segment_index];
-        lower.local_depth = local_depth + 1;
-        for entry in lower
-            .entries
-            .extract_if(|entry| hasher.hash_one(entry.key()) & split_bit != 0)
-        {
-            let entry_hash = hasher.hash_one(entry.key());
-            upper.insert_unique(entry_hash, entry, |e| hasher.hash_one(e.key()));
-        }
+        let upper = segments[segment_index].split_off(hasher, split_bit, local_depth + 1);
         #[cfg(test)]
         {
             self.split_moved_max = self.split_moved_max.max(upper.len());
         }
-        segments.push(Segment {
-            entries: upper,
-            local_depth: local_depth + 1,
-        });
+        segments.push(upper);
         // The old run of slots: its upper half now names the new segment.
         let run_len = 1usize << (self.global_depth - local_depth);
         let run_start = self.slot_of_hash(hash) & !(run_len - 1);
@@ -504,36 +523,13 @@ impl<E: TableEntry> Table<E> {
     fn first_position_from(&self, mut slot: usize) -> Option<u64> {
         while slot < self.directory.len() {
             let segment = &self.segments[self.directory[slot] as usize];
-            if let Some(position) = segment
-                .entries
-                .iter()
-                .map(|entry| self.position_of(entry))
-                .min()
-            {
+            if let Some(position) = segment.iter().map(|entry| self.position_of(entry)).min() {
                 return Some(position);
             }
             slot = self.slot_range_end(slot);
         }
         None
     }
-}
-
-/// Before an insert into a non-full segment: if the segment's table has no
-/// room left, rebuild it at up to twice its length, capped at
-/// [`SEGMENT_LEN_MAX`]. hashbrown's own growth would double the buckets and,
-/// when tombstones fill a 1024-bucket table holding more than half of
-/// its capacity, go to 2048 buckets that a segment never needs.
-fn make_room<E: TableEntry>(entries: &mut HashTable<E>, hasher: &RandomState) {
-    if entries.len() < entries.capacity() {
-        return;
-    }
-    let capacity = (entries.len() * 2).clamp(1, SEGMENT_LEN_MAX);
-    let mut rebuilt = HashTable::with_capacity(capacity);
-    for entry in entries.drain() {
-        let hash = hasher.hash_one(entry.key());
-        rebuilt.insert_unique(hash, entry, |e| hasher.hash_one(e.key()));
-    }
-    *entries = rebuilt;
 }
 
 /// How many of the sorted `positions` to take for a budget of `budget`,
@@ -547,12 +543,12 @@ fn take_without_splitting_runs(positions: &[u64], budget: usize) -> usize {
 }
 
 /// The entry at a pseudo-random index of a non-empty segment.
-fn nth_entry<E>(segment: &Segment<E>, random: u64) -> Option<&E> {
-    let len = segment.entries.len() as u64;
+fn nth_entry<E: TableEntry>(segment: &Segment<E>, random: u64) -> Option<&E> {
+    let len = segment.len() as u64;
     if len == 0 {
         return None;
     }
-    segment.entries.iter().nth((random % len) as usize)
+    segment.iter().nth((random % len) as usize)
 }
 
 /// SplitMix64: a tiny, well-mixed generator for turning one seed into the
