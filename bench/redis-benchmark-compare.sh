@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs the same redis-benchmark workloads against redis-server and
-# shoal-server, one after the other in one run, with the servers and the load
-# generator pinned to chosen CPUs, and prints throughput and p99 with the
-# Shoal/Redis ratio. Settings come from the environment:
+# shoal-server, alternating between them in one run, with the servers and the
+# load generator pinned to chosen CPUs, and prints the median throughput and
+# p99 of RUNS runs each with the Shoal/Redis ratio. Settings come from the
+# environment:
 #   SERVER_CPUS (1)  LOAD_CPUS (0)  THREADS (1)  CLIENTS (50)  KEYS (1000000)
 #   SIZE (32)  REQUESTS (1000000)  PIPELINES ("1 16")  TESTS ("set,get")
-#   SHOAL (target/release/shoal-server)
+#   RUNS (3)  SHOAL (target/release/shoal-server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SERVER_CPUS=${SERVER_CPUS:-1}
@@ -17,6 +18,7 @@ SIZE=${SIZE:-32}
 REQUESTS=${REQUESTS:-1000000}
 PIPELINES=${PIPELINES:-"1 16"}
 TESTS=${TESTS:-"set,get"}
+RUNS=${RUNS:-3}
 SHOAL=${SHOAL:-target/release/shoal-server}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -37,17 +39,24 @@ run() { # port pipeline -> csv lines "test,rps,p99"
     tail -n +2 | tr -d '"' | awk -F, '{print $1","$2","$7}'
 }
 
-echo "redis-benchmark -t $TESTS -c $CLIENTS -r $KEYS -d $SIZE -n $REQUESTS; servers on CPU $SERVER_CPUS, load on CPU $LOAD_CPUS; shoal --threads $THREADS"
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+echo "redis-benchmark -t $TESTS -c $CLIENTS -r $KEYS -d $SIZE -n $REQUESTS; servers on CPU $SERVER_CPUS, load on CPU $LOAD_CPUS; shoal --threads $THREADS; median of $RUNS runs"
 printf '%-6s %3s %14s %14s %7s %12s %12s %7s\n' test P redis_rps shoal_rps ratio redis_p99ms shoal_p99ms ratio
 for P in $PIPELINES; do
-  redis_out=$(run "$RPORT" "$P")
-  shoal_out=$(run "$SPORT" "$P")
-  while IFS=, read -r test rrps rp99; do
-    line=$(echo "$shoal_out" | grep "^$test,")
-    srps=$(echo "$line" | cut -d, -f2)
-    sp99=$(echo "$line" | cut -d, -f3)
+  redis_out=""
+  shoal_out=""
+  for _ in $(seq "$RUNS"); do
+    redis_out+=$(run "$RPORT" "$P")$'\n'
+    shoal_out+=$(run "$SPORT" "$P")$'\n'
+  done
+  for test in $(echo "$redis_out" | cut -d, -f1 | awk 'NF && !seen[$0]++'); do
+    rrps=$(echo "$redis_out" | grep "^$test," | cut -d, -f2 | median)
+    rp99=$(echo "$redis_out" | grep "^$test," | cut -d, -f3 | median)
+    srps=$(echo "$shoal_out" | grep "^$test," | cut -d, -f2 | median)
+    sp99=$(echo "$shoal_out" | grep "^$test," | cut -d, -f3 | median)
     awk -v t="$test" -v p="$P" -v rr="$rrps" -v sr="$srps" -v rp="$rp99" -v sp="$sp99" \
       'BEGIN { printf "%-6s %3s %14.0f %14.0f %7.2f %12.3f %12.3f %7.2f\n", t, p, rr, sr, sr/rr, rp, sp, (sp>0? rp/sp : 0) }'
-  done <<< "$redis_out"
+  done
 done
 echo "(p99 ratio is redis/shoal: above 1 means Shoal's p99 is lower)"
