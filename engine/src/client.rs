@@ -102,7 +102,7 @@ impl ClientInfo {
 /// The clients of one core, by id.
 #[derive(Default)]
 pub struct ClientRegistry {
-    clients: HashMap<u64, ClientInfo>,
+    clients: HashMap<u64, ClientInfo, ahash::RandomState>,
 }
 
 impl ClientRegistry {

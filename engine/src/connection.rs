@@ -4,6 +4,7 @@
 
 use crate::client::{ClientInfo, KillSwitch};
 use crate::command::{table, CmdError, CommandSpec, Exec, MergeFn};
+use crate::config::Config;
 use crate::dispatch::{execute, run_op, Op, PartRef, Parts, ShardBatch, Sink};
 use crate::global::unix_ms;
 use crate::limits::{BATCH_REQUESTS_MAX, ERROR_ARGS_QUOTE_MAX, READ_CHUNK_SIZE};
@@ -104,8 +105,7 @@ pub struct Connection {
     last_cmd: &'static str,
 }
 
-fn proto_limits(node: &Node) -> Limits {
-    let config = node.config();
+fn proto_limits(config: &Config) -> Limits {
     Limits {
         bulk_len_max: config.proto_max_bulk_len,
         ..Limits::default()
@@ -116,7 +116,7 @@ impl Connection {
     pub fn new(node: Rc<Node>, id: u64, kill: Rc<KillSwitch>) -> Connection {
         let n = node.shard_count;
         Connection {
-            parser: RequestParser::new(proto_limits(&node)),
+            parser: RequestParser::new(proto_limits(&node.config())),
             state: ConnState {
                 id,
                 db: 0,
@@ -151,7 +151,7 @@ impl Connection {
     pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(&mut self, stream: &mut S) -> Close {
         loop {
             let config = self.node.config();
-            self.parser.set_limits(proto_limits(&self.node));
+            self.parser.set_limits(proto_limits(&config));
             // Read into the scratch buffer and append only what arrived: the
             // query buffer grows with the bytes received, never with a length
             // the client declared, and nothing is zero-filled per read.
@@ -191,6 +191,10 @@ impl Connection {
                     return Close::Killed;
                 }
                 if count < BATCH_REQUESTS_MAX {
+                    if count == 0 {
+                        // No command ran to record the read (a partial request).
+                        self.update_registry(unix_ms());
+                    }
                     break;
                 }
             }
@@ -201,7 +205,6 @@ impl Connection {
                 );
                 return Close::QueryBufferLimit;
             }
-            self.update_registry(unix_ms());
         }
     }
 
