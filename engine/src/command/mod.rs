@@ -6,6 +6,7 @@
 
 pub mod args;
 pub mod error;
+pub mod long_double;
 pub mod table;
 
 pub use args::ArgCursor;

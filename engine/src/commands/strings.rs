@@ -1,7 +1,8 @@
 //! The string family: GET/SET and friends, counters, ranges.
 
 use super::read_entry;
-use crate::command::args::{parse_f64, parse_i64};
+use crate::command::args::parse_i64;
+use crate::command::long_double;
 use crate::command::{Acl, ArgCursor, CmdError, CommandSpec, Exec, Flags};
 use crate::dispatch::{merge_array_by_key, Part};
 use crate::keyspace::Value;
@@ -332,40 +333,23 @@ fn decrby(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     }
 }
 
-/// Formats a float as Redis's INCRBYFLOAT does: plain decimal, no exponent,
-/// no trailing zeros. Shoal computes in f64 and prints the shortest text
-/// that reads back as the same f64 (Redis uses long double and "%.17Lf").
-pub fn format_float_human(v: f64) -> String {
-    let s = format!("{v}");
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
-    }
-}
-
 /// INCRBYFLOAT key increment
 fn incrbyfloat(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     let now = ctx.now_ms;
     let db = ctx.db();
-    let current = match db.get(&argv[1], now) {
-        None => 0.0,
+    let mut scratch = itoa::Buffer::new();
+    let sum = match db.get(&argv[1], now) {
+        None => long_double::add_human(b"0", &argv[2]),
         Some(e) if !e.value.is_string() => return CmdError::WrongType.reply(out),
-        Some(e) => match parse_f64(e.value.string_bytes(&mut itoa::Buffer::new())) {
-            Some(v) => v,
-            None => return CmdError::NotFloat.reply(out),
-        },
+        Some(e) => long_double::add_human(e.value.string_bytes(&mut scratch), &argv[2]),
     };
-    let Some(delta) = parse_f64(&argv[2]) else {
-        return CmdError::NotFloat.reply(out);
-    };
-    let next = current + delta;
-    if next.is_nan() || next.is_infinite() {
-        return CmdError::NanOrInfinity.reply(out);
+    match sum {
+        Ok(text) => {
+            db.set_keep_ttl(&argv[1], Value::from_bytes(&text), now);
+            out.bulk(&text);
+        }
+        Err(e) => e.reply(out),
     }
-    let text = format_float_human(next);
-    db.set_keep_ttl(&argv[1], Value::from_bytes(text.as_bytes()), now);
-    out.bulk(text.as_bytes());
 }
 
 /// The largest string allowed now (`proto-max-bulk-len`).

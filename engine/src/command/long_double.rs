@@ -1,0 +1,94 @@
+//! Redis's long double arithmetic, for INCRBYFLOAT: parsing with `strtold`,
+//! adding in the platform's long double (80-bit x87 on x86-64 Linux, as
+//! Redis) and printing with `%.17Lf` less trailing zeros. Rust has no long
+//! double, so this is the one place the engine calls C (`c/long_double.c`,
+//! built by `build.rs`); the replies then match Redis byte for byte.
+
+use super::CmdError;
+use std::ffi::{c_char, c_long};
+
+/// Redis's `MAX_LONG_DOUBLE_CHARS`: the longest number it parses or prints.
+pub const LONG_DOUBLE_CHARS_MAX: usize = 5 * 1024;
+
+extern "C" {
+    fn shoal_ld_add_human(
+        value: *const c_char,
+        value_len: usize,
+        incr: *const c_char,
+        incr_len: usize,
+        out: *mut c_char,
+        out_cap: usize,
+    ) -> c_long;
+}
+
+/// `value + incr`, both parsed as Redis's `string2ld` does, printed as its
+/// `ld2string(LD_STR_HUMAN)` does. (Redis would store an empty string for a
+/// sum too long to print; every finite long double fits its buffer.)
+pub fn add_human(value: &[u8], incr: &[u8]) -> Result<Vec<u8>, CmdError> {
+    let mut out = [0u8; LONG_DOUBLE_CHARS_MAX];
+    // SAFETY: the inputs are valid for reads of their lengths and `out` for
+    // writes of its length; the C side reads and writes nothing else and
+    // keeps no pointer after returning.
+    let n = unsafe {
+        shoal_ld_add_human(
+            value.as_ptr().cast(),
+            value.len(),
+            incr.as_ptr().cast(),
+            incr.len(),
+            out.as_mut_ptr().cast(),
+            out.len(),
+        )
+    };
+    match n {
+        -3 => Err(CmdError::NanOrInfinity),
+        n if n < 0 => Err(CmdError::NotFloat),
+        n => Ok(out[..(n as usize).min(out.len())].to_vec()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add(a: &str, b: &str) -> Result<String, CmdError> {
+        add_human(a.as_bytes(), b.as_bytes()).map(|v| String::from_utf8(v).unwrap_or_default())
+    }
+
+    #[test]
+    fn sums_print_as_redis_prints_them() {
+        assert_eq!(add("0.1", "0.2"), Ok("0.3".into()));
+        assert_eq!(add("10.5", "0.1"), Ok("10.6".into()));
+        assert_eq!(add("5.0e3", "2.0e2"), Ok("5200".into()));
+        assert_eq!(add("0", "-0"), Ok("0".into()));
+        assert_eq!(add("1", "-1.5"), Ok("-0.5".into()));
+        assert_eq!(add("0x10", "0"), Ok("16".into()));
+        assert_eq!(add("inf", "1"), Err(CmdError::NanOrInfinity));
+        assert_eq!(add("inf", "-inf"), Err(CmdError::NanOrInfinity));
+    }
+
+    #[test]
+    fn parsing_follows_string2ld() {
+        for bad in ["", " 1", "1 ", "abc", "nan", "1e5000", "--1"] {
+            assert_eq!(add(bad, "1"), Err(CmdError::NotFloat), "{bad:?}");
+            assert_eq!(add("1", bad), Err(CmdError::NotFloat), "{bad:?}");
+        }
+        // The whole string must be the number, even past a NUL.
+        assert_eq!(add_human(b"1\0junk", b"1"), Err(CmdError::NotFloat));
+        let long = "1".repeat(LONG_DOUBLE_CHARS_MAX);
+        assert_eq!(add(&long, "1"), Err(CmdError::NotFloat));
+    }
+
+    #[test]
+    fn huge_sums_print_every_digit() {
+        let sum = add("1e400", "0").unwrap_or_default();
+        assert_eq!(sum.len(), 401);
+        assert!(sum.starts_with("1000000000000000000028"));
+        // The largest finite long double still fits Redis's print buffer.
+        let max = add("1.18973149535723176502e4932", "0").unwrap_or_default();
+        assert_eq!(max.len(), 4933);
+        assert_eq!(
+            add("1.18973149535723176502e4932", "1e4932"),
+            Err(CmdError::NanOrInfinity)
+        );
+    }
+}
