@@ -2,7 +2,8 @@
 //! grows one small segment at a time and never stalls the shard on a rehash.
 //!
 //! A directory of `2^global_depth` slots is indexed by the top bits of a key's
-//! 64-bit hash; each slot names a segment, a small `hashbrown::HashTable`.
+//! 64-bit hash; each slot names a segment, a small open-addressing table
+//! (`segment.rs`).
 //! A segment with `local_depth` d holds every key whose top d hash bits equal
 //! its prefix, so it owns an aligned run of `2^(global_depth - d)` slots. When
 //! an insert finds its segment full, only that segment is split by its next
@@ -826,7 +827,7 @@ mod tests {
     }
 
     #[test]
-    fn churn_keeps_segments_within_1024_buckets() {
+    fn churn_keeps_segments_within_their_chunk_limit() {
         let mut table = table();
         let mut next_id = 0;
         for round in 0..200 {
