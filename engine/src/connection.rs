@@ -279,16 +279,18 @@ impl Connection {
                 continue;
             }
             let batch = std::mem::take(&mut self.batches[s]);
-            self.sinks[s].clear();
+            let mut sink = std::mem::take(&mut self.sinks[s]);
+            sink.clear();
             match &self.node.peers {
-                Some(peers) => match peers.send(s, batch).await {
+                Some(peers) => match peers.send(s, batch, sink).await {
                     Ok(p) => waits.push((s, p)),
-                    Err(mut b) => {
+                    Err((mut b, sink)) => {
                         b.clear();
                         self.batches[s] = b;
+                        self.sinks[s] = sink;
                     }
                 },
-                None => self.batches[s] = batch,
+                None => (self.batches[s], self.sinks[s]) = (batch, sink),
             }
         }
         if !self.batches[me].is_empty() {

@@ -1,21 +1,25 @@
 //! The channel mesh between cores: a request ring and a response ring for
 //! every ordered pair of cores (glommio's SPSC shared channels). A core sends
-//! each other core at most one batch per client read; replies come back as
-//! one message and wake the waiting connection through a local channel.
+//! each other core at most one batch per client read, with the sink the
+//! replies go into (both are the connection's, so their buffers are reused
+//! and freed on the core that allocated them); they come back as one message
+//! and wake the waiting connection through its `ReplySlot`.
 
 use crate::dispatch::{execute, ShardBatch, Sink};
 use crate::node::Node;
 use glommio::channels::channel_mesh::{Receivers, Senders};
-use glommio::channels::local_channel::{self, LocalReceiver, LocalSender};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::future::poll_fn;
 use std::rc::Rc;
+use std::task::{Poll, Waker};
 
-/// A batch for another core.
+/// A batch for another core, and the sink to answer into.
 pub struct ShardRequest {
     from: usize,
     token: u64,
     batch: ShardBatch,
+    sink: Sink,
 }
 
 /// The answer: the batch (returned so its buffers are reused) and the sink.
@@ -25,23 +29,62 @@ pub struct ShardResponse {
     sink: Sink,
 }
 
+/// Where a response waits for its connection: a one-shot, single-core cell.
+#[derive(Default)]
+struct ReplySlot {
+    reply: Cell<Option<(ShardBatch, Sink)>>,
+    waker: Cell<Option<Waker>>,
+    /// The mesh is gone: no reply will come.
+    closed: Cell<bool>,
+}
+
+impl ReplySlot {
+    fn fill(&self, reply: Option<(ShardBatch, Sink)>) {
+        match reply {
+            Some(r) => self.reply.set(Some(r)),
+            None => self.closed.set(true),
+        }
+        if let Some(w) = self.waker.take() {
+            w.wake();
+        }
+    }
+}
+
 /// This core's end of the mesh.
 pub struct Peers {
     requests: Senders<ShardRequest>,
     responses: Senders<ShardResponse>,
-    waiting: RefCell<HashMap<u64, LocalSender<(ShardBatch, Sink)>>>,
+    waiting: RefCell<HashMap<u64, Rc<ReplySlot>, ahash::RandomState>>,
     next_token: Cell<u64>,
+}
+
+impl Drop for Peers {
+    fn drop(&mut self) {
+        for (_, slot) in self.waiting.get_mut().drain() {
+            slot.fill(None);
+        }
+    }
 }
 
 /// A reply not yet received.
 pub struct PendingReply {
-    rx: LocalReceiver<(ShardBatch, Sink)>,
+    slot: Rc<ReplySlot>,
 }
 
 impl PendingReply {
     /// The executed batch and its sink; `None` if the other core is gone.
     pub async fn wait(self) -> Option<(ShardBatch, Sink)> {
-        self.rx.recv().await
+        poll_fn(|cx| {
+            if let Some(reply) = self.slot.reply.take() {
+                return Poll::Ready(Some(reply));
+            }
+            if self.slot.closed.get() {
+                return Poll::Ready(None);
+            }
+            self.slot.waker.set(Some(cx.waker().clone()));
+            Poll::Pending
+        })
+        .await
     }
 }
 
@@ -50,31 +93,38 @@ impl Peers {
         Peers {
             requests,
             responses,
-            waiting: RefCell::new(HashMap::new()),
+            waiting: RefCell::new(HashMap::default()),
             next_token: Cell::new(0),
         }
     }
 
-    /// Sends `batch` to core `to`. Gives the batch back if the ring is closed.
-    pub async fn send(&self, to: usize, batch: ShardBatch) -> Result<PendingReply, ShardBatch> {
+    /// Sends `batch` to core `to`, to be answered into `sink`. Gives both
+    /// back if the ring is closed.
+    pub async fn send(
+        &self,
+        to: usize,
+        batch: ShardBatch,
+        sink: Sink,
+    ) -> Result<PendingReply, (ShardBatch, Sink)> {
         let token = self.next_token.get();
         self.next_token.set(token.wrapping_add(1));
-        let (tx, rx) = local_channel::new_bounded(1);
-        self.waiting.borrow_mut().insert(token, tx);
+        let slot = Rc::new(ReplySlot::default());
+        self.waiting.borrow_mut().insert(token, slot.clone());
         let request = ShardRequest {
             from: self.requests.peer_id(),
             token,
             batch,
+            sink,
         };
         match self.requests.send_to(to, request).await {
-            Ok(()) => Ok(PendingReply { rx }),
+            Ok(()) => Ok(PendingReply { slot }),
             Err(e) => {
                 self.waiting.borrow_mut().remove(&token);
                 match e {
                     glommio::GlommioError::Closed(glommio::ResourceType::Channel(r)) => {
-                        Err(r.batch)
+                        Err((r.batch, r.sink))
                     }
-                    _ => Err(ShardBatch::default()),
+                    _ => Err((ShardBatch::default(), Sink::default())),
                 }
             }
         }
@@ -98,7 +148,7 @@ pub fn spawn_peer_tasks(
         let (node_a, rx) = (node.clone(), requests.clone());
         glommio::spawn_local(async move {
             while let Ok(Some(req)) = rx.recv_from(peer).await {
-                let mut sink = Sink::default();
+                let mut sink = req.sink;
                 execute(&node_a, &req.batch, &mut sink);
                 let Some(peers) = &node_a.peers else { return };
                 let resp = ShardResponse {
@@ -117,9 +167,10 @@ pub fn spawn_peer_tasks(
             while let Ok(Some(resp)) = rx.recv_from(peer).await {
                 let Some(peers) = &node_b.peers else { return };
                 let waiter = peers.waiting.borrow_mut().remove(&resp.token);
-                if let Some(tx) = waiter {
-                    // The connection may have gone; then the reply is dropped.
-                    let _ = tx.try_send((resp.batch, resp.sink));
+                // The connection may have gone; then the reply is dropped
+                // with the slot.
+                if let Some(slot) = waiter {
+                    slot.fill(Some((resp.batch, resp.sink)));
                 }
             }
         })
