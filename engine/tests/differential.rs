@@ -7,10 +7,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly by design
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+mod support;
+
+use support::{free_port, wait_port, Server};
 
 const REDIS: &str = "/usr/bin/redis-server";
 
@@ -23,25 +27,6 @@ impl Drop for Guard {
             let _ = c.kill();
             let _ = c.wait();
         }
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_port(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not start on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -585,36 +570,17 @@ fn differential_against_redis() {
     );
     // One shard answers everything on its own core; two shards forward
     // about half the keys, so a pipeline mixes local and forwarded commands.
-    let mut shoal_ports = Vec::new();
-    for threads in ["1", "2"] {
-        let port = free_port();
-        guard.0.push(
-            Command::new(env!("CARGO_BIN_EXE_shoal-server"))
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--threads",
-                    threads,
-                    "--cpu-pinning",
-                    "no",
-                    "--bind",
-                    "127.0.0.1",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn shoal-server"),
-        );
-        shoal_ports.push((threads, port));
-    }
+    let shoals: Vec<(&str, Server)> = ["1", "2"]
+        .into_iter()
+        .map(|threads| (threads, Server::start(&["--threads", threads])))
+        .collect();
     wait_port(redis_port, "redis-server");
 
     let mut compared = 0usize;
     let mut mismatches: Vec<String> = Vec::new();
-    for &(threads, port) in &shoal_ports {
-        wait_port(port, "shoal-server");
+    for (threads, server) in &shoals {
         // Fresh connections on both sides: the steps set per-connection state.
-        let mut shoal = Conn::connect(port);
+        let mut shoal = Conn::connect(server.port);
         let mut redis = Conn::connect(redis_port);
         for pipelined in [false, true] {
             for setup in [c!["SELECT", "9"], c!["FLUSHALL"]] {

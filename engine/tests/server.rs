@@ -5,55 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly by design
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// A running server, killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
+mod support;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use support::Server;
 
 impl Server {
-    fn start(extra: &[&str]) -> Server {
-        let port = free_port();
-        let port_s = port.to_string();
-        let mut args = vec![
-            "--port",
-            &port_s,
-            "--bind",
-            "127.0.0.1",
-            "--cpu-pinning",
-            "no",
-        ];
-        if !extra.contains(&"--threads") {
-            args.extend(["--threads", "2"]);
-        }
-        args.extend(extra);
-        let child = Command::new(env!("CARGO_BIN_EXE_shoal-server"))
-            .args(&args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = Server { child, port };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        server
-    }
-
     fn client(&self) -> redis::Connection {
         redis::Client::open(format!("redis://127.0.0.1:{}/", self.port))
             .unwrap()
@@ -84,13 +44,6 @@ impl Server {
             std::thread::sleep(Duration::from_millis(20));
         }
         false
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
