@@ -21,7 +21,7 @@ fn families() -> [&'static [CommandSpec]; 5] {
 }
 
 struct Table {
-    by_name: HashMap<&'static [u8], &'static CommandSpec>,
+    by_name: HashMap<&'static [u8], &'static CommandSpec, ahash::RandomState>,
     all: Vec<&'static CommandSpec>,
 }
 
