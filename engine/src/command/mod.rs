@@ -7,6 +7,7 @@
 pub mod args;
 pub mod error;
 pub mod long_double;
+pub mod reference;
 pub mod table;
 
 pub use args::ArgCursor;
@@ -111,6 +112,14 @@ impl Flags {
         (Flags::ALLOW_BUSY, "allow_busy"),
     ];
 
+    /// The Redis names of the flags set, in Redis's order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Flags::NAMES
+            .iter()
+            .filter(move |(f, _)| *f != Flags::NONE && self.contains(*f))
+            .map(|(_, n)| *n)
+    }
+
     pub const fn or(self, other: Flags) -> Flags {
         Flags(self.0 | other.0)
     }
@@ -152,6 +161,14 @@ impl Acl {
         (Acl::PUBSUB, "pubsub"),
         (Acl::TRANSACTION, "transaction"),
     ];
+
+    /// The Redis names (without `@`) of the categories set.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Acl::NAMES
+            .iter()
+            .filter(move |(a, _)| self.contains(*a))
+            .map(|(_, n)| *n)
+    }
 
     pub const fn or(self, other: Acl) -> Acl {
         Acl(self.0 | other.0)

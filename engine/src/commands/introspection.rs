@@ -10,11 +10,7 @@ fn write_info(spec: &CommandSpec, out: &mut ReplyWriter<'_>) {
     out.array(10);
     out.bulk(spec.name.as_bytes());
     out.integer(i64::from(spec.arity));
-    let flags: Vec<&str> = Flags::NAMES
-        .iter()
-        .filter(|(f, _)| spec.flags.contains(*f) && *f != Flags::NONE)
-        .map(|(_, n)| *n)
-        .collect();
+    let flags: Vec<&str> = spec.flags.names().collect();
     out.set(flags.len());
     for f in flags {
         out.simple(f.as_bytes());
@@ -22,12 +18,7 @@ fn write_info(spec: &CommandSpec, out: &mut ReplyWriter<'_>) {
     out.integer(i64::from(spec.keys.first));
     out.integer(i64::from(spec.keys.last));
     out.integer(i64::from(spec.keys.step));
-    let acl = spec.acl_categories();
-    let cats: Vec<&str> = Acl::NAMES
-        .iter()
-        .filter(|(a, _)| acl.contains(*a))
-        .map(|(_, n)| *n)
-        .collect();
+    let cats: Vec<&str> = spec.acl_categories().names().collect();
     out.set(cats.len());
     for c in cats {
         out.simple(format!("@{c}").as_bytes());
