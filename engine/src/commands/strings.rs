@@ -135,11 +135,10 @@ fn set(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         }
         return;
     }
-    let value = Value::from_bytes(&argv[2]);
     if expire == ExpireArg::KeepTtl {
-        db.set_keep_ttl(&argv[1], value, now);
+        db.set_keep_ttl(&argv[1], Value::from_bytes(&argv[2]), now);
     } else {
-        db.set(&argv[1], value, deadline, now);
+        db.set_string(&argv[1], &argv[2], deadline, now);
     }
     if !get {
         out.ok();
@@ -153,7 +152,7 @@ fn setnx(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     if db.contains(&argv[1], now) {
         return out.integer(0);
     }
-    db.set(&argv[1], Value::from_bytes(&argv[2]), 0, now);
+    db.set_string(&argv[1], &argv[2], 0, now);
     out.integer(1);
 }
 
@@ -167,7 +166,7 @@ fn setex_generic(
     let now = ctx.now_ms;
     match expire_deadline(kind, &argv[2], now, cmd) {
         Ok(at) => {
-            ctx.db().set(&argv[1], Value::from_bytes(&argv[3]), at, now);
+            ctx.db().set_string(&argv[1], &argv[3], at, now);
             out.ok();
         }
         Err(e) => e.reply(out),
@@ -193,7 +192,7 @@ fn getset(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         Some(e) => out.bulk(e.value.string_bytes(&mut itoa::Buffer::new())),
         None => out.null(),
     }
-    db.set(&argv[1], Value::from_bytes(&argv[2]), 0, now);
+    db.set_string(&argv[1], &argv[2], 0, now);
 }
 
 /// GETDEL key

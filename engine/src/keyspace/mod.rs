@@ -62,6 +62,22 @@ impl Value {
         }
     }
 
+    /// Becomes the string `b`, encoded as [`Value::from_bytes`] does,
+    /// reusing this value's allocation when it is a string of that length.
+    pub fn assign_bytes(&mut self, b: &[u8]) {
+        match self {
+            Value::Str(cur) if cur.len() == b.len() && !Value::is_integer_text(b) => {
+                cur.copy_from_slice(b)
+            }
+            _ => *self = Value::from_bytes(b),
+        }
+    }
+
+    /// Whether `b` would be stored as an integer.
+    fn is_integer_text(b: &[u8]) -> bool {
+        b.len() <= 20 && crate::command::args::parse_i64(b).is_some()
+    }
+
     /// The string's length in bytes.
     pub fn string_len(&self) -> usize {
         match self {
@@ -81,6 +97,29 @@ impl Value {
         match self {
             Value::Raw(v) => v,
             _ => unreachable!("just converted to Raw"),
+        }
+    }
+}
+
+/// What a store puts at a key: a value, or string bytes that may be copied
+/// into the existing value's allocation.
+enum NewValue<'a> {
+    Value(Value),
+    Bytes(&'a [u8]),
+}
+
+impl NewValue<'_> {
+    fn assign(self, value: &mut Value) {
+        match self {
+            NewValue::Value(v) => *value = v,
+            NewValue::Bytes(b) => value.assign_bytes(b),
+        }
+    }
+
+    fn into_value(self) -> Value {
+        match self {
+            NewValue::Value(v) => v,
+            NewValue::Bytes(b) => Value::from_bytes(b),
         }
     }
 }
@@ -178,31 +217,42 @@ impl Db {
     }
 
     /// Stores `value` at `key` with the given expiry (0 = none), replacing
-    /// any previous entry. Returns the replaced value if it was live.
-    pub fn set(
-        &mut self,
-        key: &[u8],
-        value: Value,
-        expire_at_ms: u64,
-        now_ms: u64,
-    ) -> Option<Value> {
-        let entry = Entry {
-            key: key.into(),
-            value,
-            expire_at_ms,
-        };
+    /// any previous entry.
+    pub fn set(&mut self, key: &[u8], value: Value, expire_at_ms: u64, now_ms: u64) {
+        self.store(key, NewValue::Value(value), expire_at_ms, now_ms);
+    }
+
+    /// Stores the string `bytes` at `key` (encoded as [`Value::from_bytes`]
+    /// does) with the given expiry (0 = none), replacing any previous entry;
+    /// an existing string of the same length is overwritten in place.
+    pub fn set_string(&mut self, key: &[u8], bytes: &[u8], expire_at_ms: u64, now_ms: u64) {
+        self.store(key, NewValue::Bytes(bytes), expire_at_ms, now_ms);
+    }
+
+    /// An existing entry is updated in place (its key is kept, not
+    /// reallocated); otherwise a new one is inserted.
+    fn store(&mut self, key: &[u8], value: NewValue<'_>, expire_at_ms: u64, now_ms: u64) {
+        if let Some(entry) = self.table.get_mut(key) {
+            if entry.is_expired(now_ms) {
+                self.expired_total += 1;
+            }
+            match (entry.expire_at_ms != 0, expire_at_ms != 0) {
+                (false, true) => self.volatile += 1,
+                (true, false) => self.volatile -= 1,
+                _ => {}
+            }
+            entry.expire_at_ms = expire_at_ms;
+            value.assign(&mut entry.value);
+            return;
+        }
         if expire_at_ms != 0 {
             self.volatile += 1;
         }
-        let old = self.table.insert(entry)?;
-        if old.expire_at_ms != 0 {
-            self.volatile -= 1;
-        }
-        if old.is_expired(now_ms) {
-            self.expired_total += 1;
-            return None;
-        }
-        Some(old.value)
+        self.table.insert(Entry {
+            key: key.into(),
+            value: value.into_value(),
+            expire_at_ms,
+        });
     }
 
     /// Replaces the value of a live entry, keeping its expiry.
@@ -311,6 +361,33 @@ mod tests {
 
     fn db() -> Db {
         Db::new(ahash::RandomState::with_seeds(1, 2, 3, 4))
+    }
+
+    #[test]
+    fn set_string_overwrites_in_place_and_keeps_encodings() {
+        let mut d = db();
+        d.set_string(b"k", b"abcd", 0, 0);
+        let before = match d.get(b"k", 0).map(|e| &e.value) {
+            Some(Value::Str(b)) => b.as_ptr(),
+            other => panic!("{other:?}"),
+        };
+        d.set_string(b"k", b"wxyz", 100, 0);
+        let e = d.get(b"k", 0).expect("present");
+        assert!(matches!(&e.value, Value::Str(b) if b.as_ptr() == before && &b[..] == b"wxyz"));
+        assert_eq!(e.expire_at_ms(), Some(100));
+        d.set_string(b"k", b"1234", 0, 0);
+        assert_eq!(
+            d.get(b"k", 0).map(|e| e.value.clone()),
+            Some(Value::Int(1234))
+        );
+        d.set_string(b"k", b"abcdefgh", 0, 0);
+        assert_eq!(d.get(b"k", 0).map(|e| e.value.encoding()), Some("embstr"));
+        d.verify_invariants();
+        // Replacing an expired entry counts it as expired.
+        d.set_string(b"e", b"v", 5, 0);
+        d.set_string(b"e", b"w", 0, 10);
+        assert_eq!(d.expired_total, 1);
+        d.verify_invariants();
     }
 
     #[test]
