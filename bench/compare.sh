@@ -57,22 +57,10 @@ workload() {
   esac
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "server on $1 did not start" >&2; exit 1; }
-
-RPORT=$(free_port)
-taskset -c "$SERVER_CPUS" redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/dev/null 2>&1 &
-RPID=$!
-SPORT=$(free_port)
-taskset -c "$SERVER_CPUS" "$SHOAL" --port "$SPORT" --bind 127.0.0.1 --threads "$THREADS" --loglevel warning >/dev/null 2>&1 &
-SPID=$!
 OUT=$(mktemp -d)
-trap 'kill $RPID $SPID 2>/dev/null || true; rm -rf "$OUT"' EXIT
-wait_port "$RPORT"
-wait_port "$SPORT"
-
-TICK_US=$((1000000 / $(getconf CLK_TCK)))
-cpu_ticks() { cat /proc/"$1"/task/*/stat | awk '{ t += $14 + $15 } END { print t }'; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+start_servers
 
 bench() { # port pipeline json extra-args...
   local port=$1 pipeline=$2 json=$3
@@ -107,8 +95,6 @@ print(t["ops_per_sec"], t["latency_ms"]["p99"], ticks * tick_us / ops if ops els
 EOF
 }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
-
 echo "shoal-bench -c $CLIENTS, $KEYS keys of $SIZE bytes, ${TEST_TIME}s per run, median of $RUNS; servers on CPU $SERVER_CPUS, load on CPU $LOAD_CPUS; shoal --threads $THREADS"
 printf '%-9s %3s %10s %10s %6s | %9s %9s %6s | %8s %8s %6s\n' \
   workload P redis_ops shoal_ops ratio redis_p99 shoal_p99 ratio redis_us shoal_us ratio
@@ -121,7 +107,6 @@ for name in $WORKLOADS; do
     redis_runs+=$(run "$RPORT" "$RPID" "$name")$'\n'
     shoal_runs+=$(run "$SPORT" "$SPID" "$name")$'\n'
   done
-  col() { echo "$1" | awk -v c="$2" 'NF { print $c }' | median; }
   errors=$(echo "$redis_runs$shoal_runs" | awk 'NF { e += $4 } END { print e + 0 }')
   SHOAL_OPS[$name]=$(col "$shoal_runs" 1)
   awk -v t="$name" -v p="${spec%%|*}" \

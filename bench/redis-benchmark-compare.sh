@@ -24,23 +24,9 @@ TESTS=${TESTS:-"set get"}
 RUNS=${RUNS:-3}
 SHOAL=${SHOAL:-target/release/shoal-server}
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "server on $1 did not start" >&2; exit 1; }
-
-RPORT=$(free_port)
-taskset -c "$SERVER_CPUS" redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/dev/null 2>&1 &
-RPID=$!
-SPORT=$(free_port)
-taskset -c "$SERVER_CPUS" "$SHOAL" --port "$SPORT" --bind 127.0.0.1 --threads "$THREADS" --loglevel warning >/dev/null 2>&1 &
-SPID=$!
-trap 'kill $RPID $SPID 2>/dev/null || true' EXIT
-wait_port "$RPORT"
-wait_port "$SPORT"
-
-TICK_US=$((1000000 / $(getconf CLK_TCK)))
-
-# CPU ticks (user + system) of all threads of a process.
-cpu_ticks() { cat /proc/"$1"/task/*/stat | awk '{ t += $14 + $15 } END { print t }'; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+start_servers
 
 # run PORT PID TEST PIPELINE -> "rps p99_ms cpu_us_per_request"
 run() {
@@ -53,8 +39,6 @@ run() {
     '{ printf "%s %s %.3f\n", $2, $7, ticks * tick_us / n }'
 }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
-
 echo "redis-benchmark -c $CLIENTS -r $KEYS -d $SIZE -n $REQUESTS; servers on CPU $SERVER_CPUS, load on CPU $LOAD_CPUS; shoal --threads $THREADS; median of $RUNS runs"
 printf '%-5s %3s %10s %10s %6s | %9s %9s %6s | %8s %8s %6s\n' \
   test P redis_rps shoal_rps ratio redis_p99 shoal_p99 ratio redis_us shoal_us ratio
@@ -66,7 +50,6 @@ for P in $PIPELINES; do
       redis_runs+=$(run "$RPORT" "$RPID" "$test" "$P")$'\n'
       shoal_runs+=$(run "$SPORT" "$SPID" "$test" "$P")$'\n'
     done
-    col() { echo "$1" | awk -v c="$2" 'NF { print $c }' | median; }
     awk -v t="$test" -v p="$P" \
       -v rr="$(col "$redis_runs" 1)" -v sr="$(col "$shoal_runs" 1)" \
       -v rl="$(col "$redis_runs" 2)" -v sl="$(col "$shoal_runs" 2)" \

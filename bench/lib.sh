@@ -1,0 +1,36 @@
+# Shared by bench/compare.sh and bench/redis-benchmark-compare.sh (sourced,
+# not run): start redis-server and shoal-server on free loopback ports,
+# pinned to $SERVER_CPUS, and the measuring helpers both scripts use.
+# Expects SERVER_CPUS, THREADS and SHOAL to be set; sets RPORT, RPID, SPORT,
+# SPID, TICK_US, and a trap that stops both servers (and removes $OUT if set).
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_port() {
+  for _ in $(seq 200); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.05; done
+  echo "server on $1 did not start" >&2
+  exit 1
+}
+
+start_servers() {
+  RPORT=$(free_port)
+  taskset -c "$SERVER_CPUS" redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/dev/null 2>&1 &
+  RPID=$!
+  SPORT=$(free_port)
+  taskset -c "$SERVER_CPUS" "$SHOAL" --port "$SPORT" --bind 127.0.0.1 --threads "$THREADS" --loglevel warning >/dev/null 2>&1 &
+  SPID=$!
+  trap 'kill $RPID $SPID 2>/dev/null || true; [ -n "${OUT:-}" ] && rm -rf "$OUT"' EXIT
+  wait_port "$RPORT"
+  wait_port "$SPORT"
+}
+
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+# CPU ticks (user + system) of all threads of a process.
+cpu_ticks() { cat /proc/"$1"/task/*/stat | awk '{ t += $14 + $15 } END { print t }'; }
+
+# The median of the numbers on standard input, one per line.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+# Field $2 of the non-empty lines of $1, median.
+col() { echo "$1" | awk -v c="$2" 'NF { print $c }' | median; }
