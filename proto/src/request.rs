@@ -407,13 +407,17 @@ impl RequestParser {
 
     /// Splits off the completed multibulk request of `len` bytes and appends its arguments.
     fn take_multibulk(&mut self, buf: &mut BytesMut, len: usize, args: &mut Vec<Bytes>) -> usize {
-        let request = buf.split_to(len).freeze();
+        let mut request = buf.split_to(len).freeze();
         args.reserve(self.spans.len());
-        args.extend(
-            self.spans
-                .iter()
-                .map(|&(start, end)| request.slice(start..end)),
-        );
+        // Every argument but the last shares the request's buffer (one
+        // reference count increment each); the last one becomes the request
+        // itself, narrowed, which saves an increment and a decrement.
+        if let Some((&(start, end), others)) = self.spans.split_last() {
+            args.extend(others.iter().map(|&(s, e)| request.slice(s..e)));
+            request.truncate(end);
+            request.advance(start);
+            args.push(request);
+        }
         let argc = self.spans.len();
         self.spans.clear();
         if self.spans.capacity() > ARGS_RETAIN_MAX {
