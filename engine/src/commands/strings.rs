@@ -112,28 +112,32 @@ fn set(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         _ => 0,
     };
     let db = ctx.db();
-    let found = match db.get(&argv[1], now) {
-        Some(e) => {
-            if get {
-                if !e.value.is_string() {
-                    return CmdError::WrongType.reply(out);
+    // Only NX, XX and GET need the old entry first; a plain SET's store
+    // replaces (and counts, if expired) any old entry itself.
+    if nx || xx || get {
+        let found = match db.get(&argv[1], now) {
+            Some(e) => {
+                if get {
+                    if !e.value.is_string() {
+                        return CmdError::WrongType.reply(out);
+                    }
+                    out.bulk(e.value.string_bytes(&mut itoa::Buffer::new()));
                 }
-                out.bulk(e.value.string_bytes(&mut itoa::Buffer::new()));
+                true
             }
-            true
-        }
-        None => {
-            if get {
+            None => {
+                if get {
+                    out.null();
+                }
+                false
+            }
+        };
+        if (nx && found) || (xx && !found) {
+            if !get {
                 out.null();
             }
-            false
+            return;
         }
-    };
-    if (nx && found) || (xx && !found) {
-        if !get {
-            out.null();
-        }
-        return;
     }
     if expire == ExpireArg::KeepTtl {
         db.set_keep_ttl(&argv[1], Value::from_bytes(&argv[2]), now);
