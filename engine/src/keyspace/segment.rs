@@ -132,6 +132,17 @@ pub fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
+/// Prefetches every cache line `value` spans (a slot is not line-aligned,
+/// so its fields may sit on two lines).
+#[inline(always)]
+fn prefetch_whole<T>(value: &T) {
+    let start = std::ptr::from_ref(value).cast::<u8>();
+    prefetch(start);
+    if mem::size_of::<T>() > 1 {
+        prefetch(start.wrapping_add(mem::size_of::<T>() - 1));
+    }
+}
+
 /// Invariants: `chunks.len()` is 0 or a power of two; `slots.len()` is
 /// `chunks.len() * CHUNK_SLOTS`; a slot is `Some` exactly when its tag is
 /// non-zero, and its tag is `tag_of` its entry's hash; every entry is
@@ -361,7 +372,7 @@ impl<E: TableEntry> Segment<E> {
             matches = chunk.empties() & chunk.empties().wrapping_neg();
         }
         for slot in slots_of(matches) {
-            prefetch(&self.slots[home * CHUNK_SLOTS + slot]);
+            prefetch_whole(&self.slots[home * CHUNK_SLOTS + slot]);
         }
     }
 
