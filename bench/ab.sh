@@ -34,12 +34,12 @@ SHOAL_BENCH=${SHOAL_BENCH:-target/release/shoal-bench}
 . bench/lib.sh
 
 OUT=$(mktemp -d)
-APORT=$(free_port)
-taskset -c "$SERVER_CPUS" "$BEFORE" --port "$APORT" --bind 127.0.0.1 --threads "$THREADS" --loglevel warning >/dev/null 2>&1 &
-APID=$!
-BPORT=$(free_port)
-taskset -c "$SERVER_CPUS" "$AFTER" --port "$BPORT" --bind 127.0.0.1 --threads "$THREADS" --loglevel warning >/dev/null 2>&1 &
-BPID=$!
+start_shoal "$BEFORE"
+APORT=$STARTED_PORT
+APID=$STARTED_PID
+start_shoal "$AFTER"
+BPORT=$STARTED_PORT
+BPID=$STARTED_PID
 trap 'kill $APID $BPID 2>/dev/null || true; rm -rf "$OUT"' EXIT
 wait_port "$APORT"
 wait_port "$BPORT"

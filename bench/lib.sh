@@ -12,13 +12,21 @@ wait_port() {
   exit 1
 }
 
+# Starts the shoal-server binary $1 pinned to $SERVER_CPUS on a free loopback
+# port; sets STARTED_PORT and STARTED_PID.
+start_shoal() {
+  STARTED_PORT=$(free_port)
+  taskset -c "$SERVER_CPUS" "$1" --port "$STARTED_PORT" --bind 127.0.0.1 --threads "$THREADS" --loglevel warning >/dev/null 2>&1 &
+  STARTED_PID=$!
+}
+
 start_servers() {
   RPORT=$(free_port)
   taskset -c "$SERVER_CPUS" redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/dev/null 2>&1 &
   RPID=$!
-  SPORT=$(free_port)
-  taskset -c "$SERVER_CPUS" "$SHOAL" --port "$SPORT" --bind 127.0.0.1 --threads "$THREADS" --loglevel warning >/dev/null 2>&1 &
-  SPID=$!
+  start_shoal "$SHOAL"
+  SPORT=$STARTED_PORT
+  SPID=$STARTED_PID
   trap 'kill $RPID $SPID 2>/dev/null || true; [ -n "${OUT:-}" ] && rm -rf "$OUT"' EXIT
   wait_port "$RPORT"
   wait_port "$SPORT"
