@@ -7,7 +7,9 @@ use crate::command::{table, CmdError, CommandSpec, Exec, MergeFn};
 use crate::config::Config;
 use crate::dispatch::{execute, run_op, Op, PartRef, Parts, ShardBatch, Sink};
 use crate::global::unix_ms;
-use crate::limits::{BATCH_REQUESTS_MAX, ERROR_ARGS_QUOTE_MAX, READ_CHUNK_SIZE};
+use crate::limits::{
+    BATCH_REQUESTS_MAX, COMMAND_NAME_LEN_MAX, ERROR_ARGS_QUOTE_MAX, READ_CHUNK_SIZE,
+};
 use crate::node::{Node, NodeStats};
 use crate::runtime::{self, PendingReply};
 use crate::shard::shard_of;
@@ -62,6 +64,28 @@ enum Slot {
     },
 }
 
+/// A command name as a client spelt it, held inline.
+struct CommandName {
+    bytes: [u8; COMMAND_NAME_LEN_MAX],
+    len: u8,
+}
+
+impl CommandName {
+    /// None when `name` is longer than any command's.
+    fn new(name: &[u8]) -> Option<CommandName> {
+        let mut bytes = [0u8; COMMAND_NAME_LEN_MAX];
+        bytes.get_mut(..name.len())?.copy_from_slice(name);
+        Some(CommandName {
+            bytes,
+            len: u8::try_from(name.len()).ok()?,
+        })
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
 /// How a connection ended, for the log.
 #[derive(Debug)]
 pub enum Close {
@@ -98,6 +122,9 @@ pub struct Connection {
     direct: bool,
     /// What each request of the batch resolved to.
     specs: Vec<Result<&'static CommandSpec, String>>,
+    /// The last top-level command resolved, with its name as the client
+    /// spelt it.
+    last_command: Option<(&'static CommandSpec, CommandName)>,
     /// The arguments of a split command's local part, when it runs directly.
     part_args: Vec<Bytes>,
     /// The batch's clock: Unix ms when it started.
@@ -140,6 +167,7 @@ impl Connection {
             sinks: (0..n).map(|_| Sink::default()).collect(),
             direct: true,
             specs: Vec::new(),
+            last_command: None,
             part_args: Vec::new(),
             now_ms: 0,
             last_cmd: "NULL",
@@ -259,7 +287,21 @@ impl Connection {
         self.now_ms = unix_ms();
         self.specs.clear();
         for r in &self.requests {
-            self.specs.push(resolve(&self.args[r.clone()]));
+            let argv = &self.args[r.clone()];
+            let spec = match self.last_command {
+                // Pipelines repeat a command: the name as last spelt names
+                // the same top-level command (subcommands are not kept).
+                Some((spec, ref name)) if name.as_slice() == &argv[0][..] => {
+                    check_arity(spec, argv)
+                }
+                _ => resolve(argv),
+            };
+            if let Ok(found) = spec {
+                if found.subcommands.is_empty() && !found.name.contains('|') {
+                    self.last_command = CommandName::new(&argv[0]).map(|n| (found, n));
+                }
+            }
+            self.specs.push(spec);
         }
         self.prefetch();
         let mut planned = 0u64;
@@ -629,6 +671,12 @@ fn resolve(argv: &[Bytes]) -> Result<&'static CommandSpec, String> {
             }
         }
     }
+    check_arity(spec, argv)
+}
+
+/// `spec` if `argv` has an arity it accepts (and it is not a container
+/// called without its subcommand); the arity error otherwise.
+fn check_arity(spec: &'static CommandSpec, argv: &[Bytes]) -> Result<&'static CommandSpec, String> {
     if !spec.arity_ok(argv.len()) || matches!(spec.exec, Exec::Container) {
         return Err(arity_error(spec));
     }
