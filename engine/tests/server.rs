@@ -272,6 +272,22 @@ fn pipelines_of_thousands_answer_in_order() {
 }
 
 #[test]
+fn a_repeated_command_is_still_checked_for_arity() {
+    let server = Server::start(&["--threads", "1"]);
+    let mut raw = server.raw();
+    let req = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n\
+        *2\r\n$3\r\nGET\r\n$1\r\nk\r\n\
+        *3\r\n$3\r\nGET\r\n$1\r\nk\r\n$1\r\nx\r\n\
+        *1\r\n$3\r\nGET\r\n\
+        *2\r\n$3\r\nget\r\n$1\r\nk\r\n\
+        *2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
+    let arity = "-ERR wrong number of arguments for 'get' command\r\n";
+    let expected = format!("+OK\r\n$1\r\nv\r\n{arity}{arity}$1\r\nv\r\n$1\r\nv\r\n");
+    let got = exchange(&mut raw, req, expected.len());
+    assert_eq!(String::from_utf8_lossy(&got), expected);
+}
+
+#[test]
 fn malformed_frames_get_redis_errors_and_others_keep_being_served() {
     let server = Server::start(&[]);
     let cases: &[(&[u8], &[u8])] = &[
