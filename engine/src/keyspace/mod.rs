@@ -124,10 +124,47 @@ impl NewValue<'_> {
     }
 }
 
+/// Keys up to this many bytes are stored inside the entry, so finding one
+/// reads no other memory; longer ones live on the heap.
+const KEY_INLINE_MAX: usize = 22;
+
+/// An entry's key: inline when short, else boxed. 24 bytes either way.
+#[derive(Debug)]
+enum Key {
+    Inline {
+        len: u8,
+        bytes: [u8; KEY_INLINE_MAX],
+    },
+    Heap(Box<[u8]>),
+}
+
+impl Key {
+    fn new(key: &[u8]) -> Key {
+        match key.len() {
+            len @ 0..=KEY_INLINE_MAX => {
+                let mut bytes = [0u8; KEY_INLINE_MAX];
+                bytes[..len].copy_from_slice(key);
+                Key::Inline {
+                    len: len as u8,
+                    bytes,
+                }
+            }
+            _ => Key::Heap(key.into()),
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Key::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Key::Heap(b) => b,
+        }
+    }
+}
+
 /// A key with its value and expiry.
 #[derive(Debug)]
 pub struct Entry {
-    key: Box<[u8]>,
+    key: Key,
     pub value: Value,
     /// Unix time in ms at which the key expires; 0 = never.
     expire_at_ms: u64,
@@ -135,11 +172,13 @@ pub struct Entry {
 
 impl TableEntry for Entry {
     fn key(&self) -> &[u8] {
-        &self.key
+        self.key.as_bytes()
     }
 
     fn prefetch(&self) {
-        segment::prefetch(self.key.as_ptr());
+        if let Key::Heap(b) = &self.key {
+            segment::prefetch(b.as_ptr());
+        }
         match &self.value {
             Value::Str(b) => segment::prefetch(b.as_ptr()),
             Value::Raw(v) => segment::prefetch(v.as_ptr()),
@@ -150,7 +189,7 @@ impl TableEntry for Entry {
 
 impl Entry {
     pub fn key(&self) -> &[u8] {
-        &self.key
+        self.key.as_bytes()
     }
     /// Unix ms of expiry, if the key has one.
     pub fn expire_at_ms(&self) -> Option<u64> {
@@ -249,7 +288,7 @@ impl Db {
             self.volatile += 1;
         }
         self.table.insert(Entry {
-            key: key.into(),
+            key: Key::new(key),
             value: value.into_value(),
             expire_at_ms,
         });
@@ -323,9 +362,9 @@ impl Db {
         for _ in 0..100 {
             let e = self.table.random(seed)?;
             if !e.is_expired(now_ms) {
-                return Some(e.key.clone());
+                return Some(e.key().into());
             }
-            let key = e.key.clone();
+            let key: Box<[u8]> = e.key().into();
             self.remove(&key);
             self.expired_total += 1;
             seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1);
@@ -361,6 +400,33 @@ mod tests {
 
     fn db() -> Db {
         Db::new(ahash::RandomState::with_seeds(1, 2, 3, 4))
+    }
+
+    #[test]
+    fn short_keys_inline_and_long_keys_on_the_heap_behave_alike() {
+        let mut d = db();
+        let keys: Vec<Vec<u8>> = [0, 1, KEY_INLINE_MAX, KEY_INLINE_MAX + 1, 300]
+            .iter()
+            .map(|&n| (0..n).map(|i| b'a' + (i % 26) as u8).collect())
+            .collect();
+        for (i, k) in keys.iter().enumerate() {
+            d.set(k, Value::Int(i as i64), 0, 0);
+        }
+        for (i, k) in keys.iter().enumerate() {
+            let e = d.get(k, 0).expect("present");
+            assert_eq!(e.key(), &k[..]);
+            assert_eq!(e.value, Value::Int(i as i64));
+            assert!(matches!(
+                (&e.key, k.len() <= KEY_INLINE_MAX),
+                (Key::Inline { .. }, true) | (Key::Heap(_), false)
+            ));
+        }
+        // A key that is a prefix of an inline one is a different key.
+        assert!(d.get(&keys[2][..KEY_INLINE_MAX - 1], 0).is_none());
+        assert!(d.delete(&keys[3], 0));
+        assert!(d.get(&keys[3], 0).is_none());
+        assert_eq!(d.len(), keys.len() - 1);
+        d.verify_invariants();
     }
 
     #[test]
