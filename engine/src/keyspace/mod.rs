@@ -6,7 +6,7 @@ pub mod glob;
 pub mod segment;
 pub mod table;
 
-use table::{Table, TableEntry};
+use table::{Slot, Table, TableEntry};
 
 /// A stored value. Strings keep Redis's three encodings: integers as
 /// integers, short immutable strings, and growable strings (APPEND, SETRANGE).
@@ -271,27 +271,30 @@ impl Db {
     /// An existing entry is updated in place (its key is kept, not
     /// reallocated); otherwise a new one is inserted.
     fn store(&mut self, key: &[u8], value: NewValue<'_>, expire_at_ms: u64, now_ms: u64) {
-        if let Some(entry) = self.table.get_mut(key) {
-            if entry.is_expired(now_ms) {
-                self.expired_total += 1;
+        match self.table.entry(key) {
+            Slot::Occupied(entry) => {
+                if entry.is_expired(now_ms) {
+                    self.expired_total += 1;
+                }
+                match (entry.expire_at_ms != 0, expire_at_ms != 0) {
+                    (false, true) => self.volatile += 1,
+                    (true, false) => self.volatile -= 1,
+                    _ => {}
+                }
+                entry.expire_at_ms = expire_at_ms;
+                value.assign(&mut entry.value);
             }
-            match (entry.expire_at_ms != 0, expire_at_ms != 0) {
-                (false, true) => self.volatile += 1,
-                (true, false) => self.volatile -= 1,
-                _ => {}
+            Slot::Vacant(vacant) => {
+                if expire_at_ms != 0 {
+                    self.volatile += 1;
+                }
+                vacant.insert(Entry {
+                    key: Key::new(key),
+                    value: value.into_value(),
+                    expire_at_ms,
+                });
             }
-            entry.expire_at_ms = expire_at_ms;
-            value.assign(&mut entry.value);
-            return;
         }
-        if expire_at_ms != 0 {
-            self.volatile += 1;
-        }
-        self.table.insert(Entry {
-            key: Key::new(key),
-            value: value.into_value(),
-            expire_at_ms,
-        });
     }
 
     /// Replaces the value of a live entry, keeping its expiry.

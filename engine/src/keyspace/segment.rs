@@ -274,18 +274,6 @@ impl<E: TableEntry> Segment<E> {
         }
     }
 
-    /// Replaces the entry with `entry`'s key, returning the old one, or
-    /// gives `entry` back when the key is not present.
-    pub fn replace(&mut self, hash: u64, entry: E) -> Result<E, E> {
-        match self.find(hash, entry.key()) {
-            Some(index) => match self.slots[index].replace(entry) {
-                Some(old) => Ok(old),
-                None => unreachable!("a found slot is occupied"),
-            },
-            None => Err(entry),
-        }
-    }
-
     pub fn remove(&mut self, hash: u64, key: &[u8]) -> Option<E> {
         let index = self.find(hash, key)?;
         Some(self.remove_at(index, hash))

@@ -48,6 +48,29 @@ const RANDOM_TRIES_MAX: usize = 8;
 /// Index of a segment in `Table::segments`.
 type SegmentIndex = u32;
 
+/// What [`Table::entry`] found.
+pub enum Slot<'t, E: TableEntry> {
+    Occupied(&'t mut E),
+    Vacant(Vacant<'t, E>),
+}
+
+/// Room for one new entry, in the segment its key belongs to.
+pub struct Vacant<'t, E: TableEntry> {
+    table: &'t mut Table<E>,
+    segment_index: usize,
+    hash: u64,
+}
+
+impl<'t, E: TableEntry> Vacant<'t, E> {
+    /// Inserts `entry`, whose key must be the one [`Table::entry`] was
+    /// asked for.
+    pub fn insert(self, entry: E) {
+        debug_assert_eq!(self.table.hash_key(entry.key()), self.hash, "another key");
+        self.table.segments[self.segment_index].insert_unique(self.hash, entry);
+        self.table.len += 1;
+    }
+}
+
 /// What the table stores: anything that can name its key.
 pub trait TableEntry {
     /// The entry's key. It must not change while the entry is in a table.
@@ -145,22 +168,35 @@ impl<E: TableEntry> Table<E> {
 
     /// Inserts, replacing (and returning) an entry with the same key.
     pub fn insert(&mut self, entry: E) -> Option<E> {
-        let hash = self.hash_key(entry.key());
+        match self.entry(entry.key()) {
+            Slot::Occupied(existing) => Some(mem::replace(existing, entry)),
+            Slot::Vacant(vacant) => {
+                vacant.insert(entry);
+                None
+            }
+        }
+    }
+
+    /// The entry for `key`, or the place to insert one, found with one
+    /// lookup. Making the place may grow or split the key's segment first.
+    pub fn entry(&mut self, key: &[u8]) -> Slot<'_, E> {
+        let hash = self.hash_key(key);
         if self.directory.is_empty() {
             self.segments.push(Segment::new(0));
             self.directory.push(0);
         }
-        let mut entry = entry;
         loop {
             let segment_index = self.segment_index_of(hash);
             let Table {
                 hasher, segments, ..
             } = self;
             let segment = &mut segments[segment_index];
-            entry = match segment.replace(hash, entry) {
-                Ok(old) => return Some(old),
-                Err(entry) => entry,
-            };
+            if let Some(index) = segment.find(hash, key) {
+                return match self.segments[segment_index].at_mut(index) {
+                    Some(existing) => Slot::Occupied(existing),
+                    None => unreachable!("a found slot is occupied"),
+                };
+            }
             if !segment.has_room() {
                 if segment.len() >= SEGMENT_LEN_MAX && segment.local_depth < DEPTH_MAX {
                     self.split(segment_index, hash);
@@ -168,9 +204,11 @@ impl<E: TableEntry> Table<E> {
                 }
                 segment.grow(hasher);
             }
-            segment.insert_unique(hash, entry);
-            self.len += 1;
-            return None;
+            return Slot::Vacant(Vacant {
+                table: self,
+                segment_index,
+                hash,
+            });
         }
     }
 
