@@ -246,7 +246,7 @@ impl Db {
     }
 
     /// Hints the cache to load the entries of `keys` (see `Table::prefetch`).
-    pub fn prefetch<'k>(&self, keys: impl Iterator<Item = &'k [u8]> + Clone) {
+    pub fn prefetch<'k>(&self, keys: impl IntoIterator<Item = &'k [u8]>) {
         self.table.prefetch(keys);
     }
 

@@ -41,6 +41,10 @@ const POSITION_END: u64 = 1 << POSITION_BITS;
 /// segment at this depth may exceed [`SEGMENT_LEN_MAX`] instead of splitting.
 const DEPTH_MAX: u32 = POSITION_BITS;
 
+/// Keys [`Table::prefetch`] takes through its three steps at a time: about
+/// as many cache lines as a core can wait for at once, per step.
+const PREFETCH_GROUP: usize = 16;
+
 /// Attempts [`Table::random`] makes at picking a non-empty segment before it
 /// walks the directory for one.
 const RANDOM_TRIES_MAX: usize = 8;
@@ -242,22 +246,33 @@ impl<E: TableEntry> Table<E> {
     /// loaded, so a batch of lookups waits for memory about once instead of
     /// three times per key. Changes nothing; a key not present costs a
     /// wasted hint.
-    pub fn prefetch<'k>(&self, keys: impl Iterator<Item = &'k [u8]> + Clone) {
+    pub fn prefetch<'k>(&self, keys: impl IntoIterator<Item = &'k [u8]>) {
         if self.directory.is_empty() {
             return;
         }
-        let segment_of = |key: &[u8]| {
-            let hash = self.hash_key(key);
-            (&self.segments[self.segment_index_of(hash)], hash)
-        };
-        for (segment, hash) in keys.clone().map(segment_of) {
-            segment.prefetch_tags(hash);
-        }
-        for (segment, hash) in keys.clone().map(segment_of) {
-            segment.prefetch_slots(hash);
-        }
-        for (segment, hash) in keys.map(segment_of) {
-            segment.prefetch_entries(hash);
+        // Each key is hashed once; the steps run over groups of keys.
+        let mut group = [(0usize, 0u64); PREFETCH_GROUP];
+        let mut keys = keys.into_iter();
+        loop {
+            let mut len = 0;
+            for (slot, key) in group.iter_mut().zip(keys.by_ref()) {
+                let hash = self.hash_key(key);
+                *slot = (self.segment_index_of(hash), hash);
+                len += 1;
+            }
+            let group = &group[..len];
+            for &(segment, hash) in group {
+                self.segments[segment].prefetch_tags(hash);
+            }
+            for &(segment, hash) in group {
+                self.segments[segment].prefetch_slots(hash);
+            }
+            for &(segment, hash) in group {
+                self.segments[segment].prefetch_entries(hash);
+            }
+            if len < PREFETCH_GROUP {
+                return;
+            }
         }
     }
 
