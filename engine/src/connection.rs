@@ -3,7 +3,7 @@
 //! answer in request order with one write per batch.
 
 use crate::client::{ClientInfo, KillSwitch};
-use crate::command::{table, CmdError, CommandSpec, Exec, MergeFn};
+use crate::command::{self, table, CmdError, CommandSpec, Exec, MergeFn};
 use crate::config::Config;
 use crate::dispatch::{execute, run_op, Op, PartRef, Parts, ShardBatch, Sink};
 use crate::global::unix_ms;
@@ -286,21 +286,8 @@ impl Connection {
         self.direct = true;
         self.now_ms = unix_ms();
         self.specs.clear();
-        for r in &self.requests {
-            let argv = &self.args[r.clone()];
-            let spec = match self.last_command {
-                // Pipelines repeat a command: the name as last spelt names
-                // the same top-level command (subcommands are not kept).
-                Some((spec, ref name)) if name.as_slice() == &argv[0][..] => {
-                    check_arity(spec, argv)
-                }
-                _ => resolve(argv),
-            };
-            if let Ok(found) = spec {
-                if found.subcommands.is_empty() && !found.name.contains('|') {
-                    self.last_command = CommandName::new(&argv[0]).map(|n| (found, n));
-                }
-            }
+        for i in 0..self.requests.len() {
+            let spec = self.resolve(i);
             self.specs.push(spec);
         }
         self.prefetch();
@@ -475,6 +462,26 @@ impl Connection {
             Exec::Container => unreachable!("containers are resolved or rejected above"),
         }
         true
+    }
+
+    /// The command request `i` names, or the error that answers it.
+    /// Pipelines repeat a command, so the last top-level command resolved is
+    /// remembered with its name as the client spelt it; a request spelling
+    /// it the same way only has its arity checked again.
+    fn resolve(&mut self, i: usize) -> Result<&'static CommandSpec, String> {
+        let argv = &self.args[self.requests[i].clone()];
+        if let Some((spec, name)) = &self.last_command {
+            if name.as_slice() == &argv[0][..] {
+                return check_arity(spec, argv);
+            }
+        }
+        let spec = resolve(argv)?;
+        // Only a spec the name alone resolves to: not a subcommand, and not
+        // a command that has some (COMMAND, COMMAND COUNT).
+        if spec.subcommands.is_empty() && !spec.name.contains('|') {
+            self.last_command = CommandName::new(&argv[0]).map(|name| (spec, name));
+        }
+        Ok(spec)
     }
 
     /// Hints the cache to load the table entries that the batch's local
@@ -678,11 +685,7 @@ fn resolve(argv: &[Bytes]) -> Result<&'static CommandSpec, String> {
 /// called without its subcommand); the arity error otherwise.
 fn check_arity(spec: &'static CommandSpec, argv: &[Bytes]) -> Result<&'static CommandSpec, String> {
     if !spec.arity_ok(argv.len()) || matches!(spec.exec, Exec::Container) {
-        return Err(arity_error(spec));
+        return Err(command::arity_error(spec.name));
     }
     Ok(spec)
-}
-
-fn arity_error(spec: &CommandSpec) -> String {
-    format!("ERR wrong number of arguments for '{}' command", spec.name)
 }

@@ -272,7 +272,7 @@ fn pipelines_of_thousands_answer_in_order() {
 }
 
 #[test]
-fn a_repeated_command_is_still_checked_for_arity() {
+fn a_repeated_command_name_is_checked_for_arity_and_subcommands() {
     let server = Server::start(&["--threads", "1"]);
     let mut raw = server.raw();
     let req = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n\
@@ -285,6 +285,25 @@ fn a_repeated_command_is_still_checked_for_arity() {
     let expected = format!("+OK\r\n$1\r\nv\r\n{arity}{arity}$1\r\nv\r\n$1\r\nv\r\n");
     let got = exchange(&mut raw, req, expected.len());
     assert_eq!(String::from_utf8_lossy(&got), expected);
+    // A command with subcommands is resolved anew: COMMAND, then COMMAND COUNT.
+    let count_req = b"*2\r\n$7\r\nCOMMAND\r\n$5\r\nCOUNT\r\n";
+    let count = exchange(&mut server.raw(), count_req, 4);
+    assert!(count.starts_with(b":") && count.ends_with(b"\r\n"));
+    raw.write_all(b"*1\r\n$7\r\nCOMMAND\r\n").unwrap();
+    raw.write_all(count_req).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 65536];
+    let first_len = loop {
+        if let Ok(Some((_, len))) = shoal_proto::decode_frame(&got) {
+            if got.len() >= len + count.len() {
+                break len;
+            }
+        }
+        let n = raw.read(&mut buf).unwrap();
+        assert!(n > 0, "connection closed");
+        got.extend_from_slice(&buf[..n]);
+    };
+    assert_eq!(&got[first_len..], &count[..]);
 }
 
 #[test]

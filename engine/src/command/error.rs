@@ -3,6 +3,13 @@
 
 use shoal_proto::ReplyWriter;
 
+/// Redis 7's wrong-arity error for the command (or `parent|sub`) `name`.
+/// The table answers it for arities it can express; handlers whose bound
+/// it cannot (PING's at most one argument, CONFIG SET's pairs) use it too.
+pub fn arity_error(name: &str) -> String {
+    format!("ERR wrong number of arguments for '{name}' command")
+}
+
 /// An error a command answers with. The text (including its code prefix) is
 /// given by [`CmdError::text`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,7 +11,7 @@ pub mod reference;
 pub mod table;
 
 pub use args::ArgCursor;
-pub use error::CmdError;
+pub use error::{arity_error, CmdError};
 
 use crate::connection::ConnCtx;
 use crate::dispatch::{Part, Parts};

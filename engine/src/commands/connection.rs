@@ -2,7 +2,7 @@
 //! CLIENT. These run on the connection's own core.
 
 use crate::command::args::parse_i64;
-use crate::command::{Acl, CmdError, CommandSpec, Exec, Flags};
+use crate::command::{arity_error, Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::connection::ConnCtx;
 use crate::dispatch::{Part, Parts};
 use crate::global::unix_ms;
@@ -16,7 +16,7 @@ fn ping(_ctx: &mut ConnCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     match argv {
         [_] => out.simple(b"PONG"),
         [_, m] => out.bulk(m),
-        _ => out.error(b"ERR wrong number of arguments for 'ping' command"),
+        _ => out.error(arity_error("ping").as_bytes()),
     }
 }
 

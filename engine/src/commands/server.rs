@@ -1,6 +1,6 @@
 //! The server family: DBSIZE, FLUSHDB, FLUSHALL, INFO, CONFIG, TIME, SHUTDOWN.
 
-use crate::command::{Acl, CmdError, CommandSpec, Exec, Flags};
+use crate::command::{arity_error, Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::config::{ConfigError, SETTINGS};
 use crate::connection::ConnCtx;
 use crate::dispatch::{merge_ok, merge_sum, InfoPart, Part, Parts};
@@ -300,7 +300,7 @@ fn config_get(ctx: &mut ConnCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) 
 /// CONFIG SET parameter value [parameter value ...] — all or nothing.
 fn config_set(ctx: &mut ConnCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     if !argv.len().is_multiple_of(2) {
-        return out.error(b"ERR wrong number of arguments for 'config|set' command");
+        return out.error(arity_error("config|set").as_bytes());
     }
     let pairs: Vec<(String, String)> = argv[2..]
         .chunks(2)
