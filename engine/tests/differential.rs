@@ -14,6 +14,8 @@ use std::time::Duration;
 
 mod support;
 
+use shoal_proto::decode_frame;
+
 use support::{free_port, wait_port, Server};
 
 const REDIS: &str = "/usr/bin/redis-server";
@@ -30,46 +32,15 @@ impl Drop for Guard {
     }
 }
 
-/// Returns the end offset of the complete RESP2/RESP3 frame starting at
-/// `pos`, or `None` if more bytes are needed.
+/// The end offset of the complete RESP2/RESP3 frame starting at `pos`, or
+/// `None` if more bytes are needed.
 fn frame_end(buf: &[u8], pos: usize) -> Option<usize> {
-    let t = *buf.get(pos)?;
-    let rel = buf[pos..].windows(2).position(|w| w == b"\r\n")?;
-    let line = &buf[pos + 1..pos + rel];
-    let after = pos + rel + 2;
-    let num = || -> i64 {
-        std::str::from_utf8(line)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("bad length line {:?}", String::from_utf8_lossy(line)))
-    };
-    match t {
-        b'+' | b'-' | b':' | b'_' | b',' | b'#' | b'(' => Some(after),
-        b'$' | b'=' | b'!' => {
-            let n = num();
-            if n < 0 {
-                return Some(after);
-            }
-            let end = after + n as usize + 2;
-            (buf.len() >= end).then_some(end)
-        }
-        b'*' | b'~' | b'>' | b'%' | b'|' => {
-            let n = num();
-            if n < 0 {
-                return Some(after);
-            }
-            let count = if t == b'%' || t == b'|' { 2 * n } else { n };
-            let mut p = after;
-            for _ in 0..count {
-                p = frame_end(buf, p)?;
-            }
-            if t == b'|' {
-                // An attribute precedes the actual reply.
-                p = frame_end(buf, p)?;
-            }
-            Some(p)
-        }
-        other => panic!("unknown RESP type byte {:?}", other as char),
+    match decode_frame(&buf[pos..]) {
+        Ok(frame) => frame.map(|(_, len)| pos + len),
+        Err(e) => panic!(
+            "malformed reply {:?}: {e:?}",
+            String::from_utf8_lossy(&buf[pos..])
+        ),
     }
 }
 
