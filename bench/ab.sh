@@ -18,20 +18,12 @@ set -euo pipefail
 BEFORE=$(realpath "$1")
 AFTER=$(realpath "$2")
 cd "$(dirname "$0")/.."
-SERVER_CPUS=${SERVER_CPUS:-1}
-LOAD_CPUS=${LOAD_CPUS:-0}
-THREADS=${THREADS:-1}
-CLIENTS=${CLIENTS:-50}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 PIPELINE=${PIPELINE:-16}
-KEYS=${KEYS:-1000000}
-SIZE=${SIZE:-32}
 TEST_TIME=${TEST_TIME:-3}
 RUNS=${RUNS:-6}
 ARGS=${ARGS:-"--ratio 0:1"}
-SHOAL_BENCH=${SHOAL_BENCH:-target/release/shoal-bench}
-
-# shellcheck source=bench/lib.sh
-. bench/lib.sh
 
 OUT=$(mktemp -d)
 start_shoal "$BEFORE"

@@ -23,17 +23,11 @@
 # GET and MGET hit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SERVER_CPUS=${SERVER_CPUS:-1}
-LOAD_CPUS=${LOAD_CPUS:-0}
-THREADS=${THREADS:-1}
-CLIENTS=${CLIENTS:-50}
-KEYS=${KEYS:-1000000}
-SIZE=${SIZE:-32}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 TEST_TIME=${TEST_TIME:-3}
 RUNS=${RUNS:-3}
 WORKLOADS=${WORKLOADS:-"set-p1 get-p1 set-p16 get-p16 mix-zipf mget10 incr ping"}
-SHOAL=${SHOAL:-target/release/shoal-server}
-SHOAL_BENCH=${SHOAL_BENCH:-target/release/shoal-bench}
 
 for bin in "$SHOAL" "$SHOAL_BENCH"; do
   [ -x "$bin" ] || { echo "$bin not found: cargo build --release -p shoal-engine -p shoal-bench" >&2; exit 1; }
@@ -58,8 +52,6 @@ workload() {
 }
 
 OUT=$(mktemp -d)
-# shellcheck source=bench/lib.sh
-. bench/lib.sh
 start_servers
 
 bench() { # port pipeline json extra-args...

@@ -1,8 +1,21 @@
 # Shared by bench/compare.sh and bench/redis-benchmark-compare.sh (sourced,
 # not run): start redis-server and shoal-server on free loopback ports,
 # pinned to $SERVER_CPUS, and the measuring helpers both scripts use.
-# Expects SERVER_CPUS, THREADS and SHOAL to be set; sets RPORT, RPID, SPORT,
-# SPID, TICK_US, and a trap that stops both servers (and removes $OUT if set).
+# Sets the settings all the scripts share, unless the environment does:
+#   SERVER_CPUS (1)  LOAD_CPUS (0)  THREADS (1)  CLIENTS (50)  KEYS (1000000)
+#   SIZE (32)  SHOAL (target/release/shoal-server)
+#   SHOAL_BENCH (target/release/shoal-bench)
+# start_servers sets RPORT, RPID, SPORT, SPID and a trap that stops both
+# servers (and removes $OUT if set); TICK_US is the length of a CPU tick.
+
+SERVER_CPUS=${SERVER_CPUS:-1}
+LOAD_CPUS=${LOAD_CPUS:-0}
+THREADS=${THREADS:-1}
+CLIENTS=${CLIENTS:-50}
+KEYS=${KEYS:-1000000}
+SIZE=${SIZE:-32}
+SHOAL=${SHOAL:-target/release/shoal-server}
+SHOAL_BENCH=${SHOAL_BENCH:-target/release/shoal-bench}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

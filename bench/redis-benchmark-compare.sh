@@ -12,20 +12,13 @@
 #   RUNS (3)  SHOAL (target/release/shoal-server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SERVER_CPUS=${SERVER_CPUS:-1}
-LOAD_CPUS=${LOAD_CPUS:-0}
-THREADS=${THREADS:-1}
-CLIENTS=${CLIENTS:-50}
-KEYS=${KEYS:-1000000}
-SIZE=${SIZE:-32}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 REQUESTS=${REQUESTS:-1000000}
 PIPELINES=${PIPELINES:-"1 16"}
 TESTS=${TESTS:-"set get"}
 RUNS=${RUNS:-3}
-SHOAL=${SHOAL:-target/release/shoal-server}
 
-# shellcheck source=bench/lib.sh
-. bench/lib.sh
 start_servers
 
 # run PORT PID TEST PIPELINE -> "rps p99_ms cpu_us_per_request"
