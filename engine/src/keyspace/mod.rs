@@ -24,12 +24,17 @@ impl Value {
     /// A string value encoded as Redis's `tryObjectEncoding` would: an
     /// integer when the bytes are one in canonical form.
     pub fn from_bytes(b: &[u8]) -> Value {
-        if b.len() <= 20 {
-            if let Some(n) = crate::command::args::parse_i64(b) {
-                return Value::Int(n);
-            }
+        match Value::integer_of(b) {
+            Some(n) => Value::Int(n),
+            None => Value::Str(b.into()),
         }
-        Value::Str(b.into())
+    }
+
+    /// The integer `b` is stored as, if it is one in canonical form.
+    fn integer_of(b: &[u8]) -> Option<i64> {
+        (b.len() <= 20)
+            .then(|| crate::command::args::parse_i64(b))
+            .flatten()
     }
 
     /// The TYPE name.
@@ -66,16 +71,11 @@ impl Value {
     /// reusing this value's allocation when it is a string of that length.
     pub fn assign_bytes(&mut self, b: &[u8]) {
         match self {
-            Value::Str(cur) if cur.len() == b.len() && !Value::is_integer_text(b) => {
+            Value::Str(cur) if cur.len() == b.len() && Value::integer_of(b).is_none() => {
                 cur.copy_from_slice(b)
             }
             _ => *self = Value::from_bytes(b),
         }
-    }
-
-    /// Whether `b` would be stored as an integer.
-    fn is_integer_text(b: &[u8]) -> bool {
-        b.len() <= 20 && crate::command::args::parse_i64(b).is_some()
     }
 
     /// The string's length in bytes.
