@@ -8,8 +8,11 @@
 
 use crate::command::{CommandSpec, Exec};
 use crate::global::unix_ms;
+use crate::keyspace::WatchMark;
 use crate::node::Node;
 use crate::shard::{Shard, ShardCtx};
+use crate::txn::locks::{Done, Parked};
+use crate::txn::TxId;
 use bytes::{Bytes, BytesMut};
 use shoal_proto::{Protocol, ReplyWriter};
 use std::ops::Range;
@@ -27,6 +30,8 @@ pub enum Part {
     Text(Range<usize>),
     /// A shard's and core's figures for INFO.
     Info(Box<InfoPart>),
+    /// WATCH: what the shard saw of each key.
+    Watch(Vec<WatchMark>),
     /// RANDOMKEY: the shard's key count and one random key.
     RandomKey {
         count: usize,
@@ -47,9 +52,33 @@ pub struct InfoPart {
     pub keyspace: Vec<(usize, usize)>,
 }
 
+/// What an op does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpKind {
+    /// Runs `spec` over the arguments.
+    Command,
+    /// Locks the keys in the arguments for `tx`; waits while another
+    /// transaction holds one of them.
+    Lock,
+    /// Releases the locks `tx` holds on the keys in the arguments.
+    Unlock,
+    /// WATCH: starts watching the keys in the arguments (database `db`);
+    /// the part is a [`Part::Watch`].
+    Watch,
+    /// Stops watching the keys in the arguments.
+    Unwatch,
+    /// EXEC's check of watched keys: the arguments are the keys, then one
+    /// encoded [`WatchMark`] per key. The part is 1 when one was modified
+    /// (and then the rest of the batch's commands do not run), else 0.
+    CheckWatch,
+}
+
 /// One command (or one shard's share of it) to run on a shard.
 pub struct Op {
     pub spec: &'static CommandSpec,
+    pub kind: OpKind,
+    /// The transaction the op belongs to; its locks do not stop it.
+    pub tx: TxId,
     pub db: usize,
     pub protocol: Protocol,
     pub client_id: u64,
@@ -72,26 +101,32 @@ impl ShardBatch {
         self.ops.clear();
         self.args.clear();
     }
-    /// Queues an op whose arguments are `args`.
-    pub fn push<'a>(
-        &mut self,
-        spec: &'static CommandSpec,
-        db: usize,
-        protocol: Protocol,
-        client_id: u64,
-        args: impl IntoIterator<Item = &'a Bytes>,
-    ) -> usize {
+    /// Queues an op like `head` whose arguments are `args`; returns its index.
+    pub fn push<'a>(&mut self, head: &OpHead, args: impl IntoIterator<Item = &'a Bytes>) -> usize {
         let start = self.args.len();
         self.args.extend(args.into_iter().cloned());
         self.ops.push(Op {
-            spec,
-            db,
-            protocol,
-            client_id,
+            spec: head.spec,
+            kind: head.kind,
+            tx: head.tx,
+            db: head.db,
+            protocol: head.protocol,
+            client_id: head.client_id,
             args: start..self.args.len(),
         });
         self.ops.len() - 1
     }
+}
+
+/// An op without its arguments: what [`ShardBatch::push`] copies.
+#[derive(Clone, Copy)]
+pub struct OpHead {
+    pub spec: &'static CommandSpec,
+    pub kind: OpKind,
+    pub tx: TxId,
+    pub db: usize,
+    pub protocol: Protocol,
+    pub client_id: u64,
 }
 
 /// What a shard wrote for a batch: reply bytes and one part per op.
@@ -111,13 +146,124 @@ impl Sink {
     }
 }
 
-/// Runs a batch on this core's shard, to completion, in order.
-pub fn execute(node: &Node, batch: &ShardBatch, sink: &mut Sink) {
+/// Runs a batch on this core's shard, in order. Returns the batch and its
+/// sink when it ran to the end; when an op must wait for a lock, the rest
+/// is parked with the shard, `park()` says whom to give it to when it has
+/// finished, and `None` is returned.
+pub fn execute(
+    node: &Node,
+    batch: ShardBatch,
+    mut sink: Sink,
+    park: impl FnOnce() -> Done,
+) -> Option<(ShardBatch, Sink)> {
     let mut shard = node.shard.borrow_mut();
+    match run_from(node, &mut shard, &batch, &mut sink, 0) {
+        Ok(released) => {
+            drop(shard);
+            if released {
+                resume_parked(node);
+            }
+            Some((batch, sink))
+        }
+        Err(next) => {
+            shard.locks.park(Parked {
+                batch,
+                sink,
+                next,
+                done: park(),
+            });
+            None
+        }
+    }
+}
+
+/// Runs `batch` from op `start` to its end: `Ok` with whether it released
+/// locks, or `Err` with the index of the op that must wait.
+fn run_from(
+    node: &Node,
+    shard: &mut Shard,
+    batch: &ShardBatch,
+    sink: &mut Sink,
+    start: usize,
+) -> Result<bool, usize> {
     let now_ms = unix_ms();
-    for op in &batch.ops {
-        let part = run_op(node, &mut shard, now_ms, op, &batch.args, &mut sink.out);
+    let mut released = false;
+    // A failed WATCH check: the transaction's commands that follow it in
+    // this batch do not run (EXEC answers a null array).
+    let mut aborted = false;
+    for (i, op) in batch.ops.iter().enumerate().skip(start) {
+        let args = &batch.args[op.args.clone()];
+        if op.kind == OpKind::Command && !shard.locks.any_held() {
+            let part = run_op(node, shard, now_ms, op, &batch.args, &mut sink.out);
+            sink.parts.push(part);
+            continue;
+        }
+        if shard.locks.blocks(op, args) {
+            return Err(i);
+        }
+        let part = match op.kind {
+            OpKind::Command if aborted => Part::Int(0),
+            OpKind::Command => run_op(node, shard, now_ms, op, &batch.args, &mut sink.out),
+            OpKind::Lock => {
+                shard.locks.lock(op.tx, args);
+                Part::Int(0)
+            }
+            OpKind::Unlock => {
+                shard.locks.unlock(op.tx, args);
+                released = true;
+                Part::Int(0)
+            }
+            OpKind::Watch => {
+                let db = &mut shard.dbs[op.db];
+                Part::Watch(args.iter().map(|k| db.watch(k, now_ms)).collect())
+            }
+            OpKind::Unwatch => {
+                let db = &mut shard.dbs[op.db];
+                args.iter().for_each(|k| db.unwatch(k));
+                Part::Int(0)
+            }
+            OpKind::CheckWatch => {
+                let db = &shard.dbs[op.db];
+                let (keys, marks) = args.split_at(args.len() / 2);
+                let broken = keys.iter().zip(marks).any(|(k, m)| {
+                    WatchMark::decode(m).is_none_or(|m| db.watch_broken(k, m, now_ms))
+                });
+                aborted |= broken;
+                Part::Int(i64::from(broken))
+            }
+        };
         sink.parts.push(part);
+    }
+    Ok(released)
+}
+
+/// Runs the parked batches that can go on now that locks were released,
+/// in the order they arrived, and hands the finished ones back.
+fn resume_parked(node: &Node) {
+    loop {
+        let mut finished = Vec::new();
+        let mut released = false;
+        {
+            let mut shard = node.shard.borrow_mut();
+            for mut p in shard.locks.take_parked() {
+                match run_from(node, &mut shard, &p.batch, &mut p.sink, p.next) {
+                    Ok(r) => {
+                        released |= r;
+                        finished.push(p);
+                    }
+                    Err(next) => {
+                        p.next = next;
+                        shard.locks.park(p);
+                    }
+                }
+            }
+        }
+        for p in finished {
+            (p.done)(p.batch, p.sink);
+        }
+        if !released {
+            return;
+        }
     }
 }
 
@@ -149,7 +295,7 @@ pub fn run_op(
         Exec::PerKey { part, .. } | Exec::AllShards { part, .. } => part(&mut ctx, args, &mut w),
         // Connection commands and containers never reach a shard: the
         // connection runs the former and resolves the latter first.
-        Exec::Conn(_) | Exec::Container => {
+        Exec::Conn(_) | Exec::Container | Exec::Tx(_) => {
             w.error(b"ERR internal error: command cannot run on a shard");
             Part::Reply(start..out.len())
         }

@@ -9,6 +9,9 @@
 //! - `dispatch.rs`: batches, parts and merges; runs a batch on a shard.
 //! - `shard.rs`, `keyspace/`: the keyspace one core owns; the scan-stable,
 //!   incrementally growing table; expiry.
+//! - `txn/`: transactions across shards (MULTI/EXEC, atomic multi-key
+//!   commands): intent locks on the shards, the coordinator on the
+//!   connection's core.
 //! - `commands/`: the command families, each ending with its table entries.
 //! - `node.rs`, `global.rs`, `client.rs`, `config.rs`: per-core state, the
 //!   little that is shared, clients, configuration.
@@ -26,6 +29,7 @@ pub mod limits;
 pub mod node;
 pub mod runtime;
 pub mod shard;
+pub mod txn;
 
 /// The Redis version Shoal reports to clients (HELLO, INFO), for the
 /// features they probe; Shoal's own version is in `shoal_version`.

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::global::Global;
 use crate::runtime::Peers;
 use crate::shard::{Shard, ShardId};
+use crate::txn::TxId;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -40,6 +41,8 @@ pub struct Node {
     /// Links to the other cores; `None` when this is the only one.
     pub peers: Option<Peers>,
     config: RefCell<(u64, Arc<Config>)>,
+    /// Transactions this core has coordinated.
+    tx_seq: Cell<u64>,
 }
 
 impl Node {
@@ -58,8 +61,16 @@ impl Node {
             stats: NodeStats::default(),
             peers,
             config: RefCell::new((global.config_epoch(), config)),
+            tx_seq: Cell::new(0),
             global,
         })
+    }
+
+    /// A new transaction coordinated by this core.
+    pub fn new_tx(&self) -> TxId {
+        let seq = self.tx_seq.get().wrapping_add(1);
+        self.tx_seq.set(seq);
+        TxId::new(self.id.0, seq)
     }
 
     /// This core's copy of the configuration, refreshed when it changed.

@@ -4,6 +4,7 @@
 
 use crate::keyspace::Db;
 use crate::node::Node;
+use crate::txn::locks::Locks;
 use shoal_cluster::{key_slot, SLOT_COUNT};
 
 /// Index of a shard (and of the core that owns it).
@@ -31,6 +32,8 @@ pub struct Shard {
     pub id: ShardId,
     pub dbs: Vec<Db>,
     pub stats: ShardStats,
+    /// Keys locked by transactions, and the work waiting for them.
+    pub locks: Locks,
     rng: u64,
 }
 
@@ -42,6 +45,7 @@ impl Shard {
             id,
             dbs,
             stats: ShardStats::default(),
+            locks: Locks::default(),
             rng: seed | 1,
         }
     }

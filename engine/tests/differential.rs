@@ -458,6 +458,131 @@ fn errors() -> Vec<Step> {
     .collect()
 }
 
+/// MSET, MULTI/EXEC/DISCARD and WATCH on one connection. The keys `foo`
+/// and `bar` live on different shards of a two-thread server.
+fn transactions() -> Vec<Step> {
+    let mut s: Vec<Step> = vec![
+        c!["MSET", "foo", "1", "bar", "2", "baz", "3"],
+        c!["MGET", "foo", "bar", "baz", "tx-missing"],
+        c!["MSET", "foo"],
+        c!["MSET", "foo", "1", "bar"],
+        c!["MSET", "foo", "10", "foo", "11"],
+        c!["GET", "foo"],
+        c!["MULTI"],
+        c!["SET", "foo", "10"],
+        c!["INCR", "bar"],
+        c!["MGET", "foo", "bar"],
+        c!["PING"],
+        c!["DEL", "foo", "bar", "tx-missing"],
+        c!["EXEC"],
+        c!["MULTI"],
+        c!["SET", "foo", "1"],
+        c!["FOOBAR"],
+        c!["GET"],
+        c!["EXEC"],
+        c!["GET", "foo"],
+        c!["MULTI"],
+        c!["SET", "foo", "11"],
+        c!["INCRBY", "foo", "x"],
+        c!["INCR", "foo"],
+        c!["EXEC"],
+        c!["EXEC"],
+        c!["DISCARD"],
+        c!["MULTI"],
+        c!["MULTI"],
+        c!["WATCH", "x"],
+        c!["SET", "x", "1"],
+        c!["DISCARD"],
+        c!["GET", "x"],
+        c!["MULTI"],
+        c!["EXEC"],
+        c!["MULTI"],
+        c!["SELECT", "1"],
+        c!["SET", "foo", "db1"],
+        c!["SELECT", "0"],
+        c!["GET", "foo"],
+        c!["EXEC"],
+        c!["SELECT", "1"],
+        c!["GET", "foo"],
+        c!["DEL", "foo"],
+        c!["SELECT", "0"],
+        c!["SET", "foo", "1"],
+        c!["WATCH", "foo", "bar"],
+        c!["MULTI"],
+        c!["INCR", "foo"],
+        c!["INCR", "bar"],
+        c!["EXEC"],
+        c!["WATCH", "foo"],
+        c!["SET", "foo", "5"],
+        c!["MULTI"],
+        c!["INCR", "foo"],
+        c!["EXEC"],
+        c!["GET", "foo"],
+        c!["WATCH", "foo"],
+        c!["UNWATCH"],
+        c!["SET", "foo", "7"],
+        c!["MULTI"],
+        c!["INCR", "foo"],
+        c!["EXEC"],
+        c!["WATCH", "bar"],
+        c!["MULTI"],
+        c!["GET", "bar"],
+        c!["DISCARD"],
+        c!["SET", "bar", "3"],
+        c!["MULTI"],
+        c!["GET", "bar"],
+        c!["EXEC"],
+        c!["WATCH", "tx-none"],
+        c!["SET", "tx-none", "1"],
+        c!["DEL", "tx-none"],
+        c!["MULTI"],
+        c!["PING"],
+        c!["EXEC"],
+        c!["WATCH", "foo"],
+        c!["SETNX", "foo", "1"],
+        c!["MULTI"],
+        c!["PING"],
+        c!["EXEC"],
+        c!["WATCH", "foo", "foo", "bar"],
+        c!["MULTI"],
+        c!["UNWATCH"],
+        c!["EXEC"],
+        c!["WATCH", "foo"],
+        c!["MULTI"],
+        c!["WATCH", "bar"],
+        c!["EXEC"],
+        c!["WATCH", "foo"],
+        c!["FLUSHDB"],
+        c!["MULTI"],
+        c!["PING"],
+        c!["EXEC"],
+        c!["WATCH", "foo"],
+        c!["MULTI"],
+        c!["PING"],
+        c!["RESET"],
+        c!["EXEC"],
+        c!["MULTI"],
+        c!["HELLO", "3"],
+        c!["EXEC"],
+    ]
+    .into_iter()
+    .map(ex)
+    .collect();
+    // Both answer HELLO with their own server fields inside EXEC's array.
+    s.last_mut().unwrap().0 = Mode::Skip;
+    s.push(ex(c!["MULTI"]));
+    s.push(ex(c!["GET", "foo"]));
+    s.push(ex(c!["MGET", "foo", "bar"]));
+    s.push(ex(c!["EXEC"]));
+    s.push(ex(c!["WATCH", "foo"]));
+    s.push(ex(c!["SET", "foo", "1"]));
+    s.push(ex(c!["MULTI"]));
+    s.push(ex(c!["PING"]));
+    s.push(ex(c!["EXEC"]));
+    s.push((Mode::Skip, c!["HELLO", "2"]));
+    s
+}
+
 fn resp3() -> Vec<Step> {
     let mut s = vec![(Mode::Skip, c!["HELLO", "3"])];
     s.extend(
@@ -571,6 +696,7 @@ fn differential_against_redis() {
                 ("keys", keys()),
                 ("errors", errors()),
                 ("resp3", resp3()),
+                ("transactions", transactions()),
             ] {
                 let requests: Vec<&[Vec<u8>]> = steps.iter().map(|(_, a)| a.as_slice()).collect();
                 let (shoal_replies, redis_replies) = if pipelined {

@@ -51,6 +51,19 @@ pub enum Exec {
     /// A container such as CLIENT: the subcommand named by the second
     /// argument is what runs.
     Container,
+    /// MULTI, EXEC, DISCARD, WATCH, UNWATCH: the connection runs them, as
+    /// the coordinator of its transaction.
+    Tx(TxCmd),
+}
+
+/// The commands that drive a connection's transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxCmd {
+    Multi,
+    Exec,
+    Discard,
+    Watch,
+    Unwatch,
 }
 
 /// Command flags, as Redis names them in `COMMAND INFO`.
@@ -289,13 +302,22 @@ impl CommandSpec {
         self
     }
 
-    /// Whether `argc` arguments (counting the name) satisfy the arity.
+    /// Whether `argc` arguments (counting the name) satisfy the arity:
+    /// and, for commands whose keys run to the end in steps (MSET's key
+    /// value pairs), whether the arguments come in whole steps.
     pub fn arity_ok(&self, argc: usize) -> bool {
-        if self.arity >= 0 {
+        let count_ok = if self.arity >= 0 {
             argc == self.arity as usize
         } else {
             argc >= (-self.arity) as usize
-        }
+        };
+        let k = self.keys;
+        let steps_ok = k.last != -1
+            || k.step <= 1
+            || argc
+                .checked_sub(k.first as usize)
+                .is_some_and(|n| n.is_multiple_of(k.step as usize));
+        count_ok && steps_ok
     }
 
     /// The name after `parent|`, or the whole name.

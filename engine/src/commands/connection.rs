@@ -149,6 +149,8 @@ fn quit(ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<'_>) {
 
 /// RESET
 fn reset(ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    ctx.state.multi = None;
+    ctx.state.unwatch_all();
     ctx.state.db = 0;
     ctx.state.protocol = Protocol::Resp2;
     ctx.state.name = None;

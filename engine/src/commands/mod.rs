@@ -6,6 +6,7 @@ pub mod introspection;
 pub mod keys;
 pub mod server;
 pub mod strings;
+pub mod transactions;
 
 use crate::keyspace::Entry;
 use crate::shard::ShardCtx;

@@ -4,7 +4,7 @@ use super::read_entry;
 use crate::command::args::parse_i64;
 use crate::command::long_double;
 use crate::command::{Acl, ArgCursor, CmdError, CommandSpec, Exec, Flags};
-use crate::dispatch::{merge_array_by_key, Part};
+use crate::dispatch::{merge_array_by_key, merge_ok, Part};
 use crate::keyspace::Value;
 use crate::shard::ShardCtx;
 use bytes::Bytes;
@@ -287,6 +287,17 @@ fn mget(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) -> Pa
     Part::Items(items)
 }
 
+/// MSET key value [key value ...] — this shard's pairs; every shard
+/// answers OK, and the pairs of all shards are set in one transaction.
+fn mset(ctx: &mut ShardCtx<'_>, argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> Part {
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    for pair in argv[1..].chunks_exact(2) {
+        db.set_string(&pair[0], &pair[1], 0, now);
+    }
+    Part::Int(0)
+}
+
 /// Adds `delta` to the integer at `key` (INCR, DECR, INCRBY, DECRBY).
 fn incr_by(ctx: &mut ShardCtx<'_>, key: &[u8], delta: i64, out: &mut ReplyWriter<'_>) {
     let now = ctx.now_ms;
@@ -377,7 +388,9 @@ fn append(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
                 Some(t) if t <= max => {
                     let raw = e.value.make_raw();
                     raw.extend_from_slice(&argv[2]);
-                    out.integer(raw.len() as i64);
+                    let len = raw.len();
+                    db.touch(&argv[1]);
+                    out.integer(len as i64);
                 }
                 _ => CmdError::StringTooLong.reply(out),
             }
@@ -472,7 +485,9 @@ fn setrange(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
                 raw.resize(end, 0);
             }
             raw[offset as usize..end].copy_from_slice(value);
-            out.integer(raw.len() as i64);
+            let len = raw.len();
+            db.touch(&argv[1]);
+            out.integer(len as i64);
         }
     }
 }
@@ -528,6 +543,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys(1, -1, 1)
         .acl(STRING)
         .doc("string", "1.0.0", "O(N) where N is the number of keys to retrieve.", "Atomically returns the string values of one or more keys."),
+    CommandSpec::new("mset", -3, Exec::PerKey { part: mset, merge: merge_ok })
+        .flags(WRITE)
+        .keys(1, -1, 2)
+        .acl(STRING)
+        .doc("string", "1.0.1", "O(N) where N is the number of keys to set.", "Set multiple keys to multiple values"),
     CommandSpec::new("incr", 2, Exec::Shard(incr))
         .flags(WRITE_FAST)
         .keys(1, 1, 1)

@@ -6,6 +6,7 @@ pub mod glob;
 pub mod segment;
 pub mod table;
 
+use std::collections::HashMap;
 use table::{Slot, Table, TableEntry};
 
 /// A stored value. Strings keep Redis's three encodings: integers as
@@ -200,6 +201,56 @@ impl Entry {
     }
 }
 
+/// A key some client WATCHes: when it was last modified, and by how many
+/// clients it is watched.
+struct Watched {
+    touched_seq: u64,
+    watchers: u32,
+}
+
+/// What WATCH saw of a key, for EXEC to compare against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WatchMark {
+    /// The database's modification count of watched keys at WATCH.
+    pub seq: u64,
+    /// The key was already expired (but not yet removed) at WATCH.
+    pub expired: bool,
+}
+
+/// [`Db::touch`] over the two fields it needs, so that it can run while
+/// the table is borrowed.
+fn touch_watched(
+    watched: &mut HashMap<Box<[u8]>, Watched, ahash::RandomState>,
+    seq: &mut u64,
+    key: &[u8],
+) {
+    if watched.is_empty() {
+        return;
+    }
+    if let Some(w) = watched.get_mut(key) {
+        *seq += 1;
+        w.touched_seq = *seq;
+    }
+}
+
+impl WatchMark {
+    /// Nine bytes, to travel as an op argument.
+    pub fn encode(self) -> bytes::Bytes {
+        let mut b = Vec::with_capacity(9);
+        b.extend_from_slice(&self.seq.to_le_bytes());
+        b.push(u8::from(self.expired));
+        b.into()
+    }
+
+    pub fn decode(b: &[u8]) -> Option<WatchMark> {
+        let (seq, rest) = b.split_first_chunk::<8>()?;
+        Some(WatchMark {
+            seq: u64::from_le_bytes(*seq),
+            expired: *rest.first()? != 0,
+        })
+    }
+}
+
 /// One database of one shard.
 /// Invariant: `volatile` equals the number of entries with an expiry.
 pub struct Db {
@@ -208,6 +259,11 @@ pub struct Db {
     sweep_cursor: u64,
     /// Keys removed because they expired (lazily or by the sweep).
     pub expired_total: u64,
+    /// Keys that clients WATCH. Every change to a key goes through
+    /// [`Db::touch`], which costs one emptiness check while none is watched.
+    watched: HashMap<Box<[u8]>, Watched, ahash::RandomState>,
+    /// Modifications of watched keys so far.
+    touch_seq: u64,
 }
 
 impl Db {
@@ -217,7 +273,56 @@ impl Db {
             volatile: 0,
             sweep_cursor: 0,
             expired_total: 0,
+            watched: HashMap::default(),
+            touch_seq: 0,
         }
+    }
+
+    /// Records that `key` was modified (written, deleted or expired), for
+    /// the clients that WATCH it. Commands that edit a value in place call
+    /// it; the store and remove methods here call it themselves.
+    pub fn touch(&mut self, key: &[u8]) {
+        touch_watched(&mut self.watched, &mut self.touch_seq, key);
+    }
+
+    /// Starts watching `key` for one more client.
+    pub fn watch(&mut self, key: &[u8], now_ms: u64) -> WatchMark {
+        let w = self.watched.entry(key.into()).or_insert(Watched {
+            touched_seq: 0,
+            watchers: 0,
+        });
+        w.watchers += 1;
+        let expired = self.table.get(key).is_some_and(|e| e.is_expired(now_ms));
+        WatchMark {
+            seq: self.touch_seq,
+            expired,
+        }
+    }
+
+    /// One client stops watching `key`.
+    pub fn unwatch(&mut self, key: &[u8]) {
+        if let Some(w) = self.watched.get_mut(key) {
+            w.watchers -= 1;
+            if w.watchers == 0 {
+                self.watched.remove(key);
+            }
+        }
+    }
+
+    /// Whether `key` was modified since WATCH saw `mark`, or has expired
+    /// since (Redis's `isWatchedKeyExpired`).
+    pub fn watch_broken(&self, key: &[u8], mark: WatchMark, now_ms: u64) -> bool {
+        let touched = self
+            .watched
+            .get(key)
+            .is_some_and(|w| w.touched_seq > mark.seq);
+        let expired = !mark.expired && self.table.get(key).is_some_and(|e| e.is_expired(now_ms));
+        touched || expired
+    }
+
+    /// Keys watched in this database (for tests and INFO).
+    pub fn watched_len(&self) -> usize {
+        self.watched.len()
     }
 
     /// Keys, counting those expired but not yet removed.
@@ -240,6 +345,7 @@ impl Db {
             Err(_expired) => {
                 self.volatile -= 1;
                 self.expired_total += 1;
+                touch_watched(&mut self.watched, &mut self.touch_seq, key);
                 None
             }
         }
@@ -271,6 +377,7 @@ impl Db {
     /// An existing entry is updated in place (its key is kept, not
     /// reallocated); otherwise a new one is inserted.
     fn store(&mut self, key: &[u8], value: NewValue<'_>, expire_at_ms: u64, now_ms: u64) {
+        self.touch(key);
         match self.table.entry(key) {
             Slot::Occupied(entry) => {
                 if entry.is_expired(now_ms) {
@@ -300,7 +407,10 @@ impl Db {
     /// Replaces the value of a live entry, keeping its expiry.
     pub fn set_keep_ttl(&mut self, key: &[u8], value: Value, now_ms: u64) {
         match self.get(key, now_ms) {
-            Some(e) => e.value = value,
+            Some(e) => {
+                e.value = value;
+                self.touch(key);
+            }
             None => {
                 self.set(key, value, 0, now_ms);
             }
@@ -320,6 +430,7 @@ impl Db {
             (true, false) => self.volatile -= 1,
             _ => {}
         }
+        self.touch(key);
         true
     }
 
@@ -329,6 +440,7 @@ impl Db {
         if e.expire_at_ms != 0 {
             self.volatile -= 1;
         }
+        self.touch(key);
         Some(e)
     }
 
@@ -338,6 +450,16 @@ impl Db {
     }
 
     pub fn clear(&mut self) {
+        // Redis touches the watched keys that exist (touchAllWatchedKeysInDb).
+        let existing: Vec<Box<[u8]>> = self
+            .watched
+            .keys()
+            .filter(|k| self.table.get(k).is_some())
+            .cloned()
+            .collect();
+        for k in existing {
+            self.touch(&k);
+        }
         self.table.clear();
         self.volatile = 0;
         self.sweep_cursor = 0;
@@ -380,9 +502,18 @@ impl Db {
         if self.volatile == 0 {
             return 0;
         }
-        let (next, removed) = self
-            .table
-            .sweep(self.sweep_cursor, budget, |e| e.is_expired(now_ms));
+        let watched = &self.watched;
+        let mut touched: Vec<Box<[u8]>> = Vec::new();
+        let (next, removed) = self.table.sweep(self.sweep_cursor, budget, |e| {
+            let expired = e.is_expired(now_ms);
+            if expired && !watched.is_empty() && watched.contains_key(e.key()) {
+                touched.push(e.key().into());
+            }
+            expired
+        });
+        for k in touched {
+            self.touch(&k);
+        }
         self.sweep_cursor = next;
         self.volatile -= removed;
         self.expired_total += removed as u64;

@@ -7,6 +7,7 @@
 
 use crate::dispatch::{execute, ShardBatch, Sink};
 use crate::node::Node;
+use crate::txn::locks::Done;
 use glommio::channels::channel_mesh::{Receivers, Senders};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -72,6 +73,15 @@ pub struct PendingReply {
 }
 
 impl PendingReply {
+    /// A reply for work on this core's own shard that was parked behind a
+    /// lock: the pending end, and what the shard calls when it finished.
+    pub fn local() -> (PendingReply, Done) {
+        let slot = Rc::new(ReplySlot::default());
+        let filler = slot.clone();
+        let done: Done = Box::new(move |batch, sink| filler.fill(Some((batch, sink))));
+        (PendingReply { slot }, done)
+    }
+
     /// The executed batch and its sink; `None` if the other core is gone.
     pub async fn wait(self) -> Option<(ShardBatch, Sink)> {
         poll_fn(|cx| {
@@ -131,6 +141,14 @@ impl Peers {
     }
 }
 
+/// Sends a response to core `to`; false when the mesh is gone.
+async fn respond(node: Rc<Node>, to: usize, resp: ShardResponse) -> bool {
+    match &node.peers {
+        Some(peers) => peers.responses.send_to(to, resp).await.is_ok(),
+        None => false,
+    }
+}
+
 /// Spawns, for every other core, a task that executes its requests on this
 /// shard and one that routes its responses to the waiting connections.
 pub fn spawn_peer_tasks(
@@ -148,16 +166,21 @@ pub fn spawn_peer_tasks(
         let (node_a, rx) = (node.clone(), requests.clone());
         glommio::spawn_local(async move {
             while let Ok(Some(req)) = rx.recv_from(peer).await {
-                let mut sink = req.sink;
-                execute(&node_a, &req.batch, &mut sink);
-                let Some(peers) = &node_a.peers else { return };
-                let resp = ShardResponse {
-                    token: req.token,
-                    batch: req.batch,
-                    sink,
+                let (from, token) = (req.from, req.token);
+                // Work parked behind a lock answers from its own task when
+                // it has finished; this one goes on with the next request.
+                let parked_node = node_a.clone();
+                let park = move || -> Done {
+                    Box::new(move |batch, sink| {
+                        let resp = ShardResponse { token, batch, sink };
+                        glommio::spawn_local(respond(parked_node, from, resp)).detach();
+                    })
                 };
-                if peers.responses.send_to(req.from, resp).await.is_err() {
-                    return;
+                if let Some((batch, sink)) = execute(&node_a, req.batch, req.sink, park) {
+                    let resp = ShardResponse { token, batch, sink };
+                    if !respond(node_a.clone(), from, resp).await {
+                        return;
+                    }
                 }
             }
         })

@@ -303,6 +303,7 @@ async fn serve_client(node: Rc<Node>, mut stream: TcpStream) {
     });
     let mut conn = Connection::new(node.clone(), id, kill);
     let close = conn.serve(&mut stream).await;
+    conn.finish().await;
     match &close {
         Close::Eof | Close::Quit | Close::Killed => {
             tracing::debug!(client = id, ?close, "client closed")

@@ -2,20 +2,28 @@
 //! into per-shard batches, run them (inline here, or on their shards), and
 //! answer in request order with one write per batch.
 
+mod transaction;
+
+use transaction::queues_in_multi;
+pub use transaction::Multi;
+
 use crate::client::{ClientInfo, KillSwitch};
 use crate::command::{self, table, CmdError, CommandSpec, Exec, MergeFn};
 use crate::config::Config;
-use crate::dispatch::{execute, run_op, Op, PartRef, Parts, ShardBatch, Sink};
+use crate::dispatch::{execute, run_op, Op, OpHead, OpKind, PartRef, Parts, ShardBatch, Sink};
 use crate::global::unix_ms;
+use crate::keyspace::WatchMark;
 use crate::limits::{
     BATCH_REQUESTS_MAX, COMMAND_NAME_LEN_MAX, ERROR_ARGS_QUOTE_MAX, READ_CHUNK_SIZE,
 };
 use crate::node::{Node, NodeStats};
 use crate::runtime::{self, PendingReply};
 use crate::shard::shard_of;
+use crate::txn::TxId;
 use bytes::{Bytes, BytesMut};
 use futures_lite::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use shoal_proto::{Limits, ProtoError, Protocol, ReplyWriter, RequestParser};
+use std::collections::HashMap;
 use std::ops::Range;
 use std::rc::Rc;
 use std::time::Duration;
@@ -31,6 +39,19 @@ pub struct ConnState {
     pub close_after_reply: bool,
     /// Close without answering (SHUTDOWN).
     pub close_now: bool,
+    /// Between MULTI and EXEC: the queued commands.
+    pub multi: Option<Multi>,
+    /// WATCHed keys by (database, key): their shard and what it saw.
+    pub watched: HashMap<(usize, Bytes), (usize, WatchMark), ahash::RandomState>,
+    /// Keys no longer watched that the shards have not been told of yet.
+    pub unwatch_due: Vec<((usize, Bytes), (usize, WatchMark))>,
+}
+
+impl ConnState {
+    /// Forgets every watched key (the shards are told after the batch).
+    pub fn unwatch_all(&mut self) {
+        self.unwatch_due.extend(self.watched.drain());
+    }
 }
 
 /// What a connection command sees.
@@ -46,6 +67,25 @@ impl ConnCtx<'_> {
             f(info);
         }
     }
+}
+
+/// What planning a request did.
+enum Planned {
+    /// Answered or queued; whether it counts as a processed command.
+    Done(bool),
+    /// The connection must coordinate it after what was planned before it.
+    Coordinate(Coordinate),
+}
+
+/// Requests the connection coordinates itself.
+#[derive(Clone, Copy, Debug)]
+enum Coordinate {
+    /// A multi-key command whose keys live on several shards.
+    Atomic,
+    /// EXEC.
+    Exec,
+    /// WATCH.
+    Watch,
 }
 
 /// Where a request's reply comes from when the batch is answered.
@@ -130,6 +170,8 @@ pub struct Connection {
     /// The batch's clock: Unix ms when it started.
     now_ms: u64,
     last_cmd: &'static str,
+    /// The transaction being coordinated, while one is.
+    tx: TxId,
 }
 
 fn proto_limits(config: &Config) -> Limits {
@@ -152,6 +194,9 @@ impl Connection {
                 authenticated: true,
                 close_after_reply: false,
                 close_now: false,
+                multi: None,
+                watched: HashMap::default(),
+                unwatch_due: Vec::new(),
             },
             kill,
             inbuf: BytesMut::with_capacity(READ_CHUNK_SIZE),
@@ -171,6 +216,7 @@ impl Connection {
             part_args: Vec::new(),
             now_ms: 0,
             last_cmd: "NULL",
+            tx: TxId::NONE,
             node,
         }
     }
@@ -276,14 +322,11 @@ impl Connection {
         (self.requests.len(), None)
     }
 
-    /// Plans, runs and answers the parsed requests.
+    /// Plans, runs and answers the parsed requests. Requests are planned
+    /// into per-shard batches until one needs a transaction across shards;
+    /// what was planned runs and is answered, then the transaction, then
+    /// planning goes on after it.
     async fn run_batch(&mut self) {
-        let me = self.node.id.0;
-        self.imm.clear();
-        self.slots.clear();
-        self.refs.clear();
-        self.key_shards.clear();
-        self.direct = true;
         self.now_ms = unix_ms();
         self.specs.clear();
         for i in 0..self.requests.len() {
@@ -292,16 +335,52 @@ impl Connection {
         }
         self.prefetch();
         let mut planned = 0u64;
-        for i in 0..self.requests.len() {
-            if self.state.close_after_reply || self.state.close_now {
-                break;
+        let mut i = 0;
+        while i < self.requests.len() {
+            self.begin_segment();
+            let mut coordinated = None;
+            while i < self.requests.len() {
+                if self.state.close_after_reply || self.state.close_now {
+                    break;
+                }
+                match self.plan(i) {
+                    Planned::Done(counted) => planned += u64::from(counted),
+                    Planned::Coordinate(what) => {
+                        planned += 1;
+                        coordinated = Some(what);
+                        break;
+                    }
+                }
+                i += 1;
             }
-            planned += u64::from(self.plan(i));
+            self.dispatch().await;
+            self.assemble();
+            match coordinated {
+                Some(what) => {
+                    planned += self.run_coordinated(i, what).await;
+                    i += 1;
+                }
+                None => break,
+            }
         }
+        self.release_watches().await;
         NodeStats::add(&self.node.stats.commands_processed, planned);
         self.update_registry(self.now_ms);
+    }
 
-        // Send every other shard its batch, run ours, then collect.
+    /// Starts planning a new run of requests.
+    fn begin_segment(&mut self) {
+        self.imm.clear();
+        self.slots.clear();
+        self.refs.clear();
+        self.key_shards.clear();
+        self.direct = self.tx == TxId::NONE;
+    }
+
+    /// Sends every other shard its batch, runs this core's, and waits until
+    /// all have answered (work parked behind a lock answers when it ran).
+    async fn dispatch(&mut self) {
+        let me = self.node.id.0;
         let mut waits: Vec<(usize, PendingReply)> = Vec::new();
         for s in 0..self.batches.len() {
             if s == me || self.batches[s].is_empty() {
@@ -323,10 +402,23 @@ impl Connection {
             }
         }
         if !self.batches[me].is_empty() {
-            let sink = &mut self.sinks[me];
+            let batch = std::mem::take(&mut self.batches[me]);
+            let mut sink = std::mem::take(&mut self.sinks[me]);
             sink.clear();
-            execute(&self.node, &self.batches[me], sink);
-            self.batches[me].clear();
+            let mut parked = None;
+            let park = || {
+                let (pending, done) = PendingReply::local();
+                parked = Some(pending);
+                done
+            };
+            match execute(&self.node, batch, sink, park) {
+                Some((mut batch, sink)) => {
+                    batch.clear();
+                    self.batches[me] = batch;
+                    self.sinks[me] = sink;
+                }
+                None => waits.extend(parked.map(|p| (me, p))),
+            }
         }
         for (s, pending) in waits {
             if let Some((mut batch, sink)) = pending.wait().await {
@@ -335,25 +427,46 @@ impl Connection {
                 self.sinks[s] = sink;
             }
         }
-        self.assemble();
     }
 
-    /// Plans request `i`: answers it now, or queues its ops. Returns whether
-    /// the command runs (is counted as processed).
-    fn plan(&mut self, i: usize) -> bool {
+    /// The head of an op of this connection running `spec`.
+    fn head(&self, spec: &'static CommandSpec) -> OpHead {
+        OpHead {
+            spec,
+            kind: OpKind::Command,
+            tx: self.tx,
+            db: self.state.db,
+            protocol: self.state.protocol,
+            client_id: self.state.id,
+        }
+    }
+
+    /// Plans request `i`: answers it now, queues its ops, or says that the
+    /// connection must coordinate it.
+    fn plan(&mut self, i: usize) -> Planned {
         let argv_range = self.requests[i].clone();
         let spec = match &mut self.specs[i] {
             Ok(spec) => *spec,
             Err(msg) => {
                 let msg = std::mem::take(msg);
                 self.ready_error(&msg);
-                return false;
+                if let Some(multi) = &mut self.state.multi {
+                    multi.aborted = true;
+                }
+                return Planned::Done(false);
             }
         };
-        let argv = &self.args[argv_range.clone()];
         self.last_cmd = spec.name;
+        if self.state.multi.is_some() && self.tx == TxId::NONE && queues_in_multi(spec) {
+            let argv = &self.args[argv_range];
+            if let Some(multi) = &mut self.state.multi {
+                multi.queue(spec, argv);
+            }
+            self.ready_simple(b"QUEUED");
+            return Planned::Done(false);
+        }
+        let argv = &self.args[argv_range.clone()];
         let protocol = self.state.protocol;
-        let (db, client) = (self.state.db, self.state.id);
         let n = self.node.shard_count;
         match spec.exec {
             Exec::Conn(run) => {
@@ -376,13 +489,14 @@ impl Connection {
                     self.slots.push(Slot::Ready(start..self.imm.len()));
                 }
             }
+            Exec::Tx(cmd) => return self.plan_tx_command(cmd),
             Exec::Shard(_) => {
                 let mut target = None;
                 for p in spec.keys.positions(argv.len()) {
                     let s = shard_of(&argv[p], n).0;
                     if target.is_some_and(|t| t != s) {
                         self.ready_error(CmdError::CrossSlot.text());
-                        return false;
+                        return Planned::Done(false);
                     }
                     target = Some(s);
                 }
@@ -400,14 +514,28 @@ impl Connection {
                     self.key_shards.push(shard_of(&argv[p], n).0);
                 }
                 let key_shards = &self.key_shards[keys_start..];
-                if self.direct && key_shards.iter().all(|&s| s == self.node.id.0) {
-                    let keys = spec.keys.positions(argv.len()).map(|p| &argv[p]);
+                let first = key_shards.first().copied();
+                if self.tx == TxId::NONE && key_shards.iter().any(|&s| Some(s) != first) {
+                    // Keys on several shards: atomic across them.
+                    self.key_shards.truncate(keys_start);
+                    return Planned::Coordinate(Coordinate::Atomic);
+                }
+                let step = spec.keys.step.max(1) as usize;
+                if self.direct
+                    && key_shards.iter().all(|&s| s == self.node.id.0)
+                    && !self.locked_here(spec, argv)
+                {
+                    let keys = spec
+                        .keys
+                        .positions(argv.len())
+                        .flat_map(|p| &argv[p..(p + step).min(argv.len())]);
                     self.part_args.clear();
                     self.part_args
                         .extend(std::iter::once(&argv[0]).chain(keys).cloned());
                     self.split_here(spec, merge, i, keys_start..self.key_shards.len());
-                    return true;
+                    return Planned::Done(true);
                 }
+                let head = self.head(spec);
                 for (k, &s) in key_shards.iter().enumerate() {
                     if key_shards[..k].contains(&s) {
                         continue;
@@ -417,14 +545,8 @@ impl Connection {
                         .positions(argv.len())
                         .zip(key_shards.iter())
                         .filter(|(_, &ks)| ks == s)
-                        .map(|(p, _)| &argv[p]);
-                    let index = self.batches[s].push(
-                        spec,
-                        db,
-                        protocol,
-                        client,
-                        std::iter::once(&argv[0]).chain(keys),
-                    );
+                        .flat_map(|(p, _)| &argv[p..(p + step).min(argv.len())]);
+                    let index = self.batches[s].push(&head, std::iter::once(&argv[0]).chain(keys));
                     self.refs.push(PartRef { shard: s, index });
                 }
                 self.direct = false;
@@ -437,17 +559,18 @@ impl Connection {
                 });
             }
             Exec::AllShards { merge, .. } => {
-                if self.direct && n == 1 {
+                if self.direct && n == 1 && !self.locked_here(spec, argv) {
                     self.part_args.clear();
                     self.part_args.extend(argv.iter().cloned());
                     let keys = self.key_shards.len()..self.key_shards.len();
                     self.split_here(spec, merge, i, keys);
-                    return true;
+                    return Planned::Done(true);
                 }
                 self.direct = false;
                 let refs_start = self.refs.len();
+                let head = self.head(spec);
                 for s in 0..n {
-                    let index = self.batches[s].push(spec, db, protocol, client, argv.iter());
+                    let index = self.batches[s].push(&head, argv.iter());
                     self.refs.push(PartRef { shard: s, index });
                 }
                 let keys = self.key_shards.len()..self.key_shards.len();
@@ -461,7 +584,27 @@ impl Connection {
             }
             Exec::Container => unreachable!("containers are resolved or rejected above"),
         }
-        true
+        Planned::Done(true)
+    }
+
+    /// Whether this core's shard holds a lock that an op of `spec` over
+    /// `argv` would wait for (then it cannot run directly).
+    fn locked_here(&self, spec: &'static CommandSpec, argv: &[Bytes]) -> bool {
+        let shard = self.node.shard.borrow();
+        if !shard.locks.any_held() {
+            return false;
+        }
+        let head = self.head(spec);
+        let op = Op {
+            spec,
+            kind: head.kind,
+            tx: head.tx,
+            db: head.db,
+            protocol: head.protocol,
+            client_id: head.client_id,
+            args: 0..argv.len(),
+        };
+        shard.locks.blocks(&op, argv)
     }
 
     /// The command request `i` names, or the error that answers it.
@@ -510,14 +653,20 @@ impl Connection {
     /// Request `i`, a single op for shard `s`: run here and now while the
     /// batch is direct and `s` is this core, queued for `s` otherwise.
     fn single(&mut self, spec: &'static CommandSpec, i: usize, s: usize) {
+        let head = self.head(spec);
         let op = Op {
             spec,
-            db: self.state.db,
-            protocol: self.state.protocol,
-            client_id: self.state.id,
+            kind: head.kind,
+            tx: head.tx,
+            db: head.db,
+            protocol: head.protocol,
+            client_id: head.client_id,
             args: self.requests[i].clone(),
         };
-        if self.direct && s == self.node.id.0 {
+        if self.direct
+            && s == self.node.id.0
+            && !self.locked_here(spec, &self.args[op.args.clone()])
+        {
             let mut shard = self.node.shard.borrow_mut();
             run_op(
                 &self.node,
@@ -531,7 +680,7 @@ impl Connection {
         }
         self.direct = false;
         let argv = &self.args[op.args];
-        let index = self.batches[s].push(spec, op.db, op.protocol, op.client_id, argv.iter());
+        let index = self.batches[s].push(&head, argv.iter());
         self.slots.push(Slot::Single(PartRef { shard: s, index }));
     }
 
@@ -546,11 +695,14 @@ impl Connection {
         keys: Range<usize>,
     ) {
         let me = self.node.id.0;
+        let head = self.head(spec);
         let op = Op {
             spec,
-            db: self.state.db,
-            protocol: self.state.protocol,
-            client_id: self.state.id,
+            kind: head.kind,
+            tx: head.tx,
+            db: head.db,
+            protocol: head.protocol,
+            client_id: head.client_id,
             args: 0..self.part_args.len(),
         };
         let sink = &mut self.sinks[me];
@@ -580,6 +732,20 @@ impl Connection {
             &mut ReplyWriter::new(&mut self.outbuf, op.protocol),
         );
         self.sinks[me].clear();
+    }
+
+    /// Answers request being planned with a simple string.
+    fn ready_simple(&mut self, msg: &[u8]) {
+        let out = if self.direct {
+            &mut self.outbuf
+        } else {
+            &mut self.imm
+        };
+        let start = out.len();
+        ReplyWriter::new(out, self.state.protocol).simple(msg);
+        if !self.direct {
+            self.slots.push(Slot::Ready(start..self.imm.len()));
+        }
     }
 
     fn ready_error(&mut self, msg: &str) {

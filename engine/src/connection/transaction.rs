@@ -1,0 +1,324 @@
+//! The connection as coordinator of transactions across shards: MULTI's
+//! queue, EXEC, and multi-key commands whose keys live on several cores
+//! (see `txn/` for the protocol and the shard's locks).
+
+use super::{Connection, Coordinate, Planned};
+use crate::command::{CommandSpec, Exec, TxCmd};
+use crate::commands::transactions;
+use crate::dispatch::{OpHead, OpKind, Part};
+use crate::node::NodeStats;
+use crate::shard::shard_of;
+use crate::txn::TxId;
+use bytes::Bytes;
+use shoal_proto::ReplyWriter;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+/// Commands queued between MULTI and EXEC.
+#[derive(Default)]
+pub struct Multi {
+    queued: Vec<(&'static CommandSpec, Vec<Bytes>)>,
+    /// A command was rejected while queueing: EXEC answers EXECABORT.
+    pub aborted: bool,
+}
+
+impl Multi {
+    pub fn queue(&mut self, spec: &'static CommandSpec, argv: &[Bytes]) {
+        self.queued.push((spec, argv.to_vec()));
+    }
+}
+
+/// Whether `spec` is queued, rather than run, between MULTI and EXEC
+/// (Redis runs EXEC, DISCARD, MULTI, WATCH, QUIT and RESET at once).
+pub fn queues_in_multi(spec: &CommandSpec) -> bool {
+    !matches!(
+        spec.exec,
+        Exec::Tx(TxCmd::Multi | TxCmd::Exec | TxCmd::Discard | TxCmd::Watch)
+    ) && spec.name != "quit"
+        && spec.name != "reset"
+}
+
+impl Connection {
+    /// Plans MULTI, EXEC, DISCARD, WATCH or UNWATCH.
+    pub(super) fn plan_tx_command(&mut self, cmd: TxCmd) -> Planned {
+        let in_multi = self.state.multi.is_some();
+        match cmd {
+            TxCmd::Multi if in_multi => self.ready_error("ERR MULTI calls can not be nested"),
+            TxCmd::Multi => {
+                self.state.multi = Some(Multi::default());
+                self.ready_simple(b"OK");
+            }
+            TxCmd::Exec if !in_multi => self.ready_error("ERR EXEC without MULTI"),
+            TxCmd::Exec => return Planned::Coordinate(Coordinate::Exec),
+            TxCmd::Discard if !in_multi => self.ready_error("ERR DISCARD without MULTI"),
+            TxCmd::Discard => {
+                self.state.multi = None;
+                self.state.unwatch_all();
+                self.ready_simple(b"OK");
+            }
+            TxCmd::Watch if in_multi => self.ready_error("ERR WATCH inside MULTI is not allowed"),
+            TxCmd::Watch => return Planned::Coordinate(Coordinate::Watch),
+            // Inside EXEC, UNWATCH has nothing to do: EXEC forgets the
+            // watched keys anyway.
+            TxCmd::Unwatch if self.tx != TxId::NONE => self.ready_simple(b"OK"),
+            TxCmd::Unwatch => {
+                self.state.unwatch_all();
+                self.ready_simple(b"OK");
+            }
+        }
+        Planned::Done(true)
+    }
+
+    /// Runs request `i`, which the planner handed over (`what`), and
+    /// answers it into the output buffer.
+    pub(super) async fn run_coordinated(&mut self, i: usize, what: Coordinate) -> u64 {
+        match what {
+            Coordinate::Atomic => {
+                self.run_transaction(i..i + 1, None).await;
+                0
+            }
+            Coordinate::Exec => self.exec().await,
+            Coordinate::Watch => {
+                self.watch(i).await;
+                0
+            }
+        }
+    }
+
+    /// WATCH key [key ...]: registers the keys with their shards and
+    /// remembers what each shard saw.
+    async fn watch(&mut self, i: usize) {
+        let argv = self.args[self.requests[i].clone()].to_vec();
+        let db = self.state.db;
+        let n = self.node.shard_count;
+        let mut by_shard: BTreeMap<usize, Vec<Bytes>> = BTreeMap::new();
+        for key in &argv[1..] {
+            let id = (db, key.clone());
+            if self.state.watched.contains_key(&id)
+                || by_shard.values().any(|keys| keys.contains(key))
+            {
+                continue;
+            }
+            by_shard
+                .entry(shard_of(key, n).0)
+                .or_default()
+                .push(key.clone());
+        }
+        self.begin_segment();
+        let head = OpHead {
+            kind: OpKind::Watch,
+            ..self.head(transactions::exec_spec())
+        };
+        let mut sent = Vec::new();
+        for (s, keys) in by_shard {
+            let index = self.batches[s].push(&head, keys.iter());
+            sent.push((s, index, keys));
+        }
+        self.dispatch().await;
+        for (s, index, keys) in sent {
+            if let Some(Part::Watch(marks)) = self.sinks[s].parts.get(index) {
+                for (key, mark) in keys.into_iter().zip(marks) {
+                    self.state.watched.insert((db, key), (s, *mark));
+                }
+            }
+        }
+        ReplyWriter::new(&mut self.outbuf, self.state.protocol).ok();
+    }
+
+    /// Tells the shards to forget the keys this client no longer watches.
+    pub(super) async fn release_watches(&mut self) {
+        if self.state.unwatch_due.is_empty() {
+            return;
+        }
+        let due = std::mem::take(&mut self.state.unwatch_due);
+        let mut groups: BTreeMap<(usize, usize), Vec<Bytes>> = BTreeMap::new();
+        for ((db, key), (s, _)) in due {
+            groups.entry((s, db)).or_default().push(key);
+        }
+        self.begin_segment();
+        for ((s, db), keys) in groups {
+            let head = OpHead {
+                kind: OpKind::Unwatch,
+                db,
+                ..self.head(transactions::exec_spec())
+            };
+            self.batches[s].push(&head, keys.iter());
+        }
+        self.dispatch().await;
+    }
+
+    /// EXEC: runs the queued commands as one transaction. Returns how many
+    /// commands ran.
+    async fn exec(&mut self) -> u64 {
+        let Some(multi) = self.state.multi.take() else {
+            return 0;
+        };
+        if multi.aborted {
+            self.state.unwatch_all();
+            ReplyWriter::new(&mut self.outbuf, self.state.protocol)
+                .error(b"EXECABORT Transaction discarded because of previous errors.");
+            return 0;
+        }
+        let mut args = Vec::new();
+        let mut requests = Vec::with_capacity(multi.queued.len());
+        let mut specs = Vec::with_capacity(multi.queued.len());
+        for (spec, argv) in multi.queued {
+            let start = args.len();
+            args.extend(argv);
+            requests.push(start..args.len());
+            specs.push(Ok(spec));
+        }
+        let count = requests.len();
+        std::mem::swap(&mut self.args, &mut args);
+        std::mem::swap(&mut self.requests, &mut requests);
+        std::mem::swap(&mut self.specs, &mut specs);
+        let ran = self.run_transaction(0..count, Some(count)).await;
+        std::mem::swap(&mut self.args, &mut args);
+        std::mem::swap(&mut self.requests, &mut requests);
+        std::mem::swap(&mut self.specs, &mut specs);
+        self.state.unwatch_all();
+        ran
+    }
+
+    /// Runs requests `reqs` as one transaction and answers them. For EXEC
+    /// (`array` is the reply's length) the watched keys are locked and
+    /// checked too, and a modified one answers a null array instead.
+    /// Returns how many commands ran.
+    async fn run_transaction(&mut self, reqs: Range<usize>, array: Option<usize>) -> u64 {
+        let me = self.node.id.0;
+        let n = self.node.shard_count;
+        // The keys to lock, by shard, and every shard the transaction touches.
+        let mut keys: BTreeMap<usize, Vec<Bytes>> = BTreeMap::new();
+        let mut touched: BTreeSet<usize> = BTreeSet::new();
+        for r in reqs.clone() {
+            let Ok(spec) = self.specs[r] else { continue };
+            let argv = &self.args[self.requests[r].clone()];
+            let mut has_keys = false;
+            for p in spec.keys.positions(argv.len()) {
+                let s = shard_of(&argv[p], n).0;
+                keys.entry(s).or_default().push(argv[p].clone());
+                touched.insert(s);
+                has_keys = true;
+            }
+            match spec.exec {
+                Exec::AllShards { .. } => touched.extend(0..n),
+                Exec::Shard(_) | Exec::PerKey { .. } if !has_keys => {
+                    touched.insert(me);
+                }
+                Exec::Routed { route, .. } => {
+                    if let Ok(s) = route(argv, n) {
+                        touched.insert(s);
+                    }
+                }
+                _ => {}
+            }
+        }
+        // EXEC checks the watched keys, by shard and database.
+        let mut checks: BTreeMap<(usize, usize), (Vec<Bytes>, Vec<Bytes>)> = BTreeMap::new();
+        if array.is_some() {
+            for ((db, key), (s, mark)) in &self.state.watched {
+                keys.entry(*s).or_default().push(key.clone());
+                touched.insert(*s);
+                let (ks, marks) = checks.entry((*s, *db)).or_default();
+                ks.push(key.clone());
+                marks.push(mark.encode());
+            }
+        }
+        for list in keys.values_mut() {
+            list.sort_unstable();
+            list.dedup();
+        }
+        let tx = self.node.new_tx();
+        self.tx = tx;
+        let base = self.head(transactions::exec_spec());
+        let lock = OpHead {
+            kind: OpKind::Lock,
+            ..base
+        };
+        let unlock = OpHead {
+            kind: OpKind::Unlock,
+            ..base
+        };
+        // Where the answers of the watch checks will be.
+        let mut check_refs: Vec<(usize, usize)> = Vec::new();
+        let push_locks = |this: &mut Connection, s: usize, refs: &mut Vec<(usize, usize)>| {
+            if let Some(list) = keys.get(&s) {
+                this.batches[s].push(&lock, list.iter());
+            }
+            for ((_, db), (ks, marks)) in checks.range((s, 0)..(s + 1, 0)) {
+                let check = OpHead {
+                    kind: OpKind::CheckWatch,
+                    db: *db,
+                    ..base
+                };
+                let index = this.batches[s].push(&check, ks.iter().chain(marks));
+                refs.push((s, index));
+            }
+        };
+        let single = touched.len() <= 1;
+        let mut broken = false;
+        let mut locked = Vec::new();
+        if !single {
+            // Lock shard after shard, in shard order, each grant awaited.
+            let shards: Vec<usize> = keys.keys().copied().collect();
+            for s in shards {
+                self.begin_segment();
+                let mut refs = Vec::new();
+                push_locks(self, s, &mut refs);
+                self.dispatch().await;
+                locked.push(s);
+                if self.watch_failed(&refs) {
+                    broken = true;
+                    break;
+                }
+            }
+        }
+        self.begin_segment();
+        let mut ran = 0u64;
+        if !broken {
+            if single {
+                for &s in keys.keys() {
+                    push_locks(self, s, &mut check_refs);
+                }
+                locked = keys.keys().copied().collect();
+            }
+            for r in reqs {
+                if let Planned::Done(true) = self.plan(r) {
+                    ran += 1;
+                }
+            }
+        }
+        for s in locked {
+            if let Some(list) = keys.get(&s) {
+                self.batches[s].push(&unlock, list.iter());
+            }
+        }
+        self.dispatch().await;
+        self.tx = TxId::NONE;
+        let broken = broken || self.watch_failed(&check_refs);
+        let mut w = ReplyWriter::new(&mut self.outbuf, self.state.protocol);
+        if broken {
+            w.null_array();
+            return 0;
+        }
+        if let Some(len) = array {
+            w.array(len);
+        }
+        self.assemble();
+        NodeStats::add(&self.node.stats.commands_processed, ran);
+        ran
+    }
+
+    /// Whether one of the watch checks at `refs` (shard, part index) found a
+    /// modified key.
+    fn watch_failed(&self, refs: &[(usize, usize)]) -> bool {
+        refs.iter()
+            .any(|&(s, i)| matches!(self.sinks[s].parts.get(i), Some(Part::Int(1))))
+    }
+
+    /// After the client is gone: the shards forget its watched keys.
+    pub async fn finish(&mut self) {
+        self.state.unwatch_all();
+        self.release_watches().await;
+    }
+}

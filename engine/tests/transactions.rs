@@ -1,0 +1,243 @@
+//! Transactions across shards, black box: `shoal-server --threads 2` under
+//! concurrent load from real clients. No client may ever observe part of a
+//! MULTI/EXEC or of a multi-key command whose keys live on both shards.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly by design
+
+mod support;
+
+use shoal_engine::shard::shard_of;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+use support::Server;
+
+/// How long each concurrent test drives load.
+const LOAD_TIME: Duration = Duration::from_millis(1500);
+const ACCOUNTS: usize = 8;
+const BALANCE: i64 = 1000;
+
+fn client(port: u16) -> redis::Connection {
+    let c = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
+    let conn = c.get_connection().unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    conn
+}
+
+/// Account keys spread over both shards of a two-thread server.
+fn accounts() -> Vec<String> {
+    let keys: Vec<String> = (0..ACCOUNTS).map(|i| format!("acct:{i}")).collect();
+    let on_zero = keys
+        .iter()
+        .filter(|k| shard_of(k.as_bytes(), 2).0 == 0)
+        .count();
+    assert!(
+        on_zero > 0 && on_zero < ACCOUNTS,
+        "accounts must live on both shards"
+    );
+    keys
+}
+
+/// A small deterministic random source for the load.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+#[test]
+fn transfers_across_shards_are_never_seen_half_done() {
+    let server = Server::start(&["--threads", "2"]);
+    let port = server.port;
+    let keys = Arc::new(accounts());
+    let mut c = client(port);
+    let mut init = redis::cmd("MSET");
+    for k in keys.iter() {
+        init.arg(k).arg(BALANCE);
+    }
+    let _: () = init.query(&mut c).unwrap();
+    let total = BALANCE * ACCOUNTS as i64;
+    let deadline = Instant::now() + LOAD_TIME;
+    let transfers = Arc::new(AtomicU64::new(0));
+    let checks = Arc::new(AtomicU64::new(0));
+
+    let mut threads = Vec::new();
+    for w in 0..3u64 {
+        let (keys, transfers) = (keys.clone(), transfers.clone());
+        threads.push(thread::spawn(move || {
+            let mut c = client(port);
+            let mut rng = Rng(0x9E37_79B9 + w);
+            while Instant::now() < deadline {
+                let from = rng.below(ACCOUNTS as u64) as usize;
+                let to = (from + 1 + rng.below(ACCOUNTS as u64 - 1) as usize) % ACCOUNTS;
+                let amount = 1 + rng.below(50) as i64;
+                let (a, b): (i64, i64) = redis::pipe()
+                    .atomic()
+                    .cmd("DECRBY")
+                    .arg(&keys[from])
+                    .arg(amount)
+                    .cmd("INCRBY")
+                    .arg(&keys[to])
+                    .arg(amount)
+                    .query(&mut c)
+                    .unwrap();
+                assert!(a < total && b > -total);
+                transfers.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for r in 0..2 {
+        let (keys, checks) = (keys.clone(), checks.clone());
+        threads.push(thread::spawn(move || {
+            let mut c = client(port);
+            while Instant::now() < deadline {
+                let balances: Vec<i64> = if r == 0 {
+                    redis::cmd("MGET").arg(&keys[..]).query(&mut c).unwrap()
+                } else {
+                    let (b,): (Vec<i64>,) = redis::pipe()
+                        .atomic()
+                        .cmd("MGET")
+                        .arg(&keys[..])
+                        .query(&mut c)
+                        .unwrap();
+                    b
+                };
+                assert_eq!(
+                    balances.iter().sum::<i64>(),
+                    total,
+                    "a transfer was seen half done: {balances:?}"
+                );
+                checks.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in threads {
+        t.join().unwrap();
+    }
+    let balances: Vec<i64> = redis::cmd("MGET").arg(&keys[..]).query(&mut c).unwrap();
+    assert_eq!(balances.iter().sum::<i64>(), total);
+    let (t, k) = (
+        transfers.load(Ordering::Relaxed),
+        checks.load(Ordering::Relaxed),
+    );
+    assert!(
+        t >= 100 && k >= 100,
+        "too little load: {t} transfers, {k} checks"
+    );
+}
+
+#[test]
+fn mset_and_del_across_shards_are_atomic() {
+    let server = Server::start(&["--threads", "2"]);
+    let port = server.port;
+    let keys = Arc::new(accounts());
+    let deadline = Instant::now() + LOAD_TIME;
+    let reads = Arc::new(AtomicU64::new(0));
+    let writer = {
+        let keys = keys.clone();
+        thread::spawn(move || {
+            let mut c = client(port);
+            let mut v = 0u64;
+            while Instant::now() < deadline {
+                v += 1;
+                let mut mset = redis::cmd("MSET");
+                for k in keys.iter() {
+                    mset.arg(k).arg(v);
+                }
+                let _: () = mset.query(&mut c).unwrap();
+                if v.is_multiple_of(3) {
+                    let n: usize = redis::cmd("DEL").arg(&keys[..]).query(&mut c).unwrap();
+                    assert_eq!(n, ACCOUNTS);
+                }
+            }
+        })
+    };
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (keys, reads) = (keys.clone(), reads.clone());
+            thread::spawn(move || {
+                let mut c = client(port);
+                while Instant::now() < deadline {
+                    let values: Vec<Option<u64>> =
+                        redis::cmd("MGET").arg(&keys[..]).query(&mut c).unwrap();
+                    assert!(
+                        values.iter().all(|v| *v == values[0]),
+                        "an MSET or DEL was seen half done: {values:?}"
+                    );
+                    let exists: usize = redis::cmd("EXISTS").arg(&keys[..]).query(&mut c).unwrap();
+                    assert!(exists == 0 || exists == ACCOUNTS, "{exists} keys exist");
+                    reads.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    writer.join().unwrap();
+    for r in readers {
+        r.join().unwrap();
+    }
+    assert!(reads.load(Ordering::Relaxed) >= 100);
+}
+
+#[test]
+fn watch_sees_writes_from_every_core() {
+    let server = Server::start(&["--threads", "2"]);
+    let keys = accounts();
+    // Several writer connections, so that some land on the other core.
+    let mut writers: Vec<redis::Connection> = (0..4).map(|_| client(server.port)).collect();
+    let mut c = client(server.port);
+    for (i, key) in keys.iter().enumerate() {
+        let w = &mut writers[i % 4];
+        let _: () = redis::cmd("SET").arg(key).arg(1).query(&mut c).unwrap();
+        let _: () = redis::cmd("WATCH").arg(key).query(&mut c).unwrap();
+        let _: () = redis::cmd("SET").arg(key).arg(2).query(w).unwrap();
+        let r: Option<(i64,)> = redis::pipe()
+            .atomic()
+            .cmd("INCR")
+            .arg(key)
+            .query(&mut c)
+            .unwrap();
+        assert_eq!(r, None, "EXEC ran although {key} was modified");
+        // Not modified: EXEC runs.
+        let _: () = redis::cmd("WATCH").arg(key).query(&mut c).unwrap();
+        let r: Option<(i64,)> = redis::pipe()
+            .atomic()
+            .cmd("INCR")
+            .arg(key)
+            .query(&mut c)
+            .unwrap();
+        assert_eq!(r, Some((3,)));
+    }
+    // A watched key that expires fails EXEC, as in Redis.
+    let key = &keys[0];
+    let _: () = redis::cmd("SET")
+        .arg(key)
+        .arg(1)
+        .arg("PX")
+        .arg(50)
+        .query(&mut c)
+        .unwrap();
+    let _: () = redis::cmd("WATCH").arg(key).query(&mut c).unwrap();
+    thread::sleep(Duration::from_millis(120));
+    let r: Option<(String,)> = redis::pipe().atomic().cmd("PING").query(&mut c).unwrap();
+    assert_eq!(r, None);
+    // Watching a key on each shard, then a write from another client to one.
+    let _: () = redis::cmd("WATCH").arg(&keys[..]).query(&mut c).unwrap();
+    let _: () = redis::cmd("DEL")
+        .arg(&keys[ACCOUNTS - 1])
+        .query(&mut writers[1])
+        .unwrap();
+    let r: Option<(i64,)> = redis::pipe()
+        .atomic()
+        .cmd("EXISTS")
+        .arg(&keys[..])
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(r, None);
+}
