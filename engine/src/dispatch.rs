@@ -8,7 +8,7 @@
 
 use crate::command::{CommandSpec, Exec};
 use crate::global::unix_ms;
-use crate::keyspace::WatchMark;
+use crate::keyspace::{Value, WatchMark};
 use crate::node::Node;
 use crate::shard::{Shard, ShardCtx};
 use crate::txn::locks::{Done, Parked};
@@ -30,6 +30,8 @@ pub enum Part {
     Text(Range<usize>),
     /// A shard's and core's figures for INFO.
     Info(Box<InfoPart>),
+    /// A key's value and expiry (0 = none), or none if it does not exist.
+    Entry(Option<Box<(Value, u64)>>),
     /// WATCH: what the shard saw of each key.
     Watch(Vec<WatchMark>),
     /// RANDOMKEY: the shard's key count and one random key.
@@ -67,6 +69,16 @@ pub enum OpKind {
     Watch,
     /// Stops watching the keys in the arguments.
     Unwatch,
+    /// A copy of the live value at the key in the arguments, with its
+    /// expiry: the part is a [`Part::Entry`].
+    Peek,
+    /// Whether the key in the arguments is live: the part is 1 or 0.
+    Exists,
+    /// Removes the key in the arguments.
+    Delete,
+    /// Stores the batch's value for this op (see [`ShardBatch::values`])
+    /// at the key in the arguments, replacing what is there.
+    Put,
     /// EXEC's check of watched keys: the arguments are the keys, then one
     /// encoded [`WatchMark`] per key. The part is 1 when one was modified
     /// (and then the rest of the batch's commands do not run), else 0.
@@ -91,6 +103,8 @@ pub struct Op {
 pub struct ShardBatch {
     pub ops: Vec<Op>,
     pub args: Vec<Bytes>,
+    /// Values that `Put` ops store, by the index of their op.
+    pub values: Vec<(usize, Value, u64)>,
 }
 
 impl ShardBatch {
@@ -100,6 +114,7 @@ impl ShardBatch {
     pub fn clear(&mut self) {
         self.ops.clear();
         self.args.clear();
+        self.values.clear();
     }
     /// Queues an op like `head` whose arguments are `args`; returns its index.
     pub fn push<'a>(&mut self, head: &OpHead, args: impl IntoIterator<Item = &'a Bytes>) -> usize {
@@ -157,7 +172,8 @@ pub fn execute(
     park: impl FnOnce() -> Done,
 ) -> Option<(ShardBatch, Sink)> {
     let mut shard = node.shard.borrow_mut();
-    match run_from(node, &mut shard, &batch, &mut sink, 0) {
+    let mut batch = batch;
+    match run_from(node, &mut shard, &mut batch, &mut sink, 0) {
         Ok(released) => {
             drop(shard);
             if released {
@@ -182,7 +198,7 @@ pub fn execute(
 fn run_from(
     node: &Node,
     shard: &mut Shard,
-    batch: &ShardBatch,
+    batch: &mut ShardBatch,
     sink: &mut Sink,
     start: usize,
 ) -> Result<bool, usize> {
@@ -217,6 +233,19 @@ fn run_from(
                 let db = &mut shard.dbs[op.db];
                 Part::Watch(args.iter().map(|k| db.watch(k, now_ms)).collect())
             }
+            OpKind::Peek => {
+                let entry = shard.dbs[op.db].peek(&args[0], now_ms);
+                Part::Entry(entry.map(Box::new))
+            }
+            OpKind::Exists => Part::Int(i64::from(shard.dbs[op.db].contains(&args[0], now_ms))),
+            OpKind::Delete => Part::Int(i64::from(shard.dbs[op.db].delete(&args[0], now_ms))),
+            OpKind::Put => {
+                if let Some(at) = batch.values.iter().position(|v| v.0 == i) {
+                    let (_, value, expire_at_ms) = batch.values.swap_remove(at);
+                    shard.dbs[op.db].set(&args[0], value, expire_at_ms, now_ms);
+                }
+                Part::Int(0)
+            }
             OpKind::Unwatch => {
                 let db = &mut shard.dbs[op.db];
                 args.iter().for_each(|k| db.unwatch(k));
@@ -246,7 +275,7 @@ fn resume_parked(node: &Node) {
         {
             let mut shard = node.shard.borrow_mut();
             for mut p in shard.locks.take_parked() {
-                match run_from(node, &mut shard, &p.batch, &mut p.sink, p.next) {
+                match run_from(node, &mut shard, &mut p.batch, &mut p.sink, p.next) {
                     Ok(r) => {
                         released |= r;
                         finished.push(p);
@@ -295,6 +324,10 @@ pub fn run_op(
         Exec::PerKey { part, .. } | Exec::AllShards { part, .. } => part(&mut ctx, args, &mut w),
         // Connection commands and containers never reach a shard: the
         // connection runs the former and resolves the latter first.
+        Exec::Transfer(parse) => {
+            crate::txn::transfer::run_local(&mut ctx, args, parse, &mut w);
+            Part::Reply(start..out.len())
+        }
         Exec::Conn(_) | Exec::Container | Exec::Tx(_) => {
             w.error(b"ERR internal error: command cannot run on a shard");
             Part::Reply(start..out.len())

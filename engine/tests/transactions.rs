@@ -241,3 +241,71 @@ fn watch_sees_writes_from_every_core() {
         .unwrap();
     assert_eq!(r, None);
 }
+
+#[test]
+fn rename_across_shards_is_atomic() {
+    const RINGS: usize = 4;
+    let server = Server::start(&["--threads", "2"]);
+    let port = server.port;
+    // Each ring of keys spans both shards; one token moves around each.
+    let rings: Vec<Vec<String>> = (0..RINGS)
+        .map(|r| (0..ACCOUNTS).map(|i| format!("ring{r}:{i}")).collect())
+        .collect();
+    for ring in &rings {
+        assert!(ring.iter().any(|k| shard_of(k.as_bytes(), 2).0 == 0));
+        assert!(ring.iter().any(|k| shard_of(k.as_bytes(), 2).0 == 1));
+    }
+    let all: Arc<Vec<String>> = Arc::new(rings.iter().flatten().cloned().collect());
+    let mut c = client(port);
+    for ring in &rings {
+        let _: () = redis::cmd("SET")
+            .arg(&ring[0])
+            .arg("token")
+            .query(&mut c)
+            .unwrap();
+    }
+    let deadline = Instant::now() + LOAD_TIME;
+    let checks = Arc::new(AtomicU64::new(0));
+    let movers: Vec<_> = rings
+        .into_iter()
+        .map(|ring| {
+            thread::spawn(move || {
+                let mut c = client(port);
+                let (mut at, mut moves) = (0, 0u64);
+                while Instant::now() < deadline {
+                    let next = (at + 1) % ACCOUNTS;
+                    let _: () = redis::cmd("RENAME")
+                        .arg(&ring[at])
+                        .arg(&ring[next])
+                        .query(&mut c)
+                        .unwrap();
+                    at = next;
+                    moves += 1;
+                }
+                moves
+            })
+        })
+        .collect();
+    let checkers: Vec<_> = (0..2)
+        .map(|_| {
+            let (all, checks) = (all.clone(), checks.clone());
+            thread::spawn(move || {
+                let mut c = client(port);
+                while Instant::now() < deadline {
+                    let values: Vec<Option<String>> =
+                        redis::cmd("MGET").arg(&all[..]).query(&mut c).unwrap();
+                    let present = values.iter().flatten().count();
+                    assert_eq!(present, RINGS, "a RENAME was seen half done");
+                    checks.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    let moves: u64 = movers.into_iter().map(|m| m.join().unwrap()).sum();
+    for ch in checkers {
+        ch.join().unwrap();
+    }
+    assert!(moves >= 100 && checks.load(Ordering::Relaxed) >= 50);
+    let n: usize = redis::cmd("EXISTS").arg(&all[..]).query(&mut c).unwrap();
+    assert_eq!(n, RINGS);
+}

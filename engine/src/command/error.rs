@@ -25,6 +25,8 @@ pub enum CmdError {
     StringTooLong,
     DbIndexOutOfRange,
     NoSuchKey,
+    /// COPY or MOVE onto the same key in the same database.
+    SameObject,
     OffsetOutOfRange,
     BitOffsetOutOfRange,
     /// `<option> and <option> options at the same time are not compatible`, for EXPIRE.
@@ -73,6 +75,7 @@ impl CmdError {
                 "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
             }
             CmdError::DbIndexOutOfRange => "ERR DB index is out of range",
+            CmdError::SameObject => "ERR source and destination objects are the same",
             CmdError::NoSuchKey => "ERR no such key",
             CmdError::OffsetOutOfRange => "ERR offset is out of range",
             CmdError::BitOffsetOutOfRange => "ERR bit offset is not an integer or out of range",

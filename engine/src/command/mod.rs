@@ -51,6 +51,10 @@ pub enum Exec {
     /// A container such as CLIENT: the subcommand named by the second
     /// argument is what runs.
     Container,
+    /// Moves or copies one key's value to another key (RENAME, COPY): on
+    /// the shard when both keys live there, otherwise as a transaction the
+    /// connection runs over both shards.
+    Transfer(crate::txn::transfer::ParseFn),
     /// MULTI, EXEC, DISCARD, WATCH, UNWATCH: the connection runs them, as
     /// the coordinator of its transaction.
     Tx(TxCmd),

@@ -8,6 +8,7 @@ use crate::keyspace::glob::glob_match;
 use crate::keyspace::Db;
 use crate::limits::SCAN_COUNT_MAX;
 use crate::shard::ShardCtx;
+use crate::txn::transfer;
 use bytes::Bytes;
 use shoal_proto::ReplyWriter;
 
@@ -357,6 +358,29 @@ fn object_help(
     }
 }
 
+/// MOVE key db — both databases are on this shard (a key's shard does not
+/// depend on its database).
+fn move_(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let Some(target) = parse_i64(&argv[2]) else {
+        return CmdError::NotInteger.reply(out);
+    };
+    let dst = match usize::try_from(target) {
+        Ok(d) if d < ctx.shard.dbs.len() => d,
+        _ => return CmdError::DbIndexOutOfRange.reply(out),
+    };
+    if dst == ctx.db {
+        return CmdError::SameObject.reply(out);
+    }
+    let (now, key) = (ctx.now_ms, &argv[1]);
+    if !ctx.shard.dbs[ctx.db].contains(key, now) || ctx.shard.dbs[dst].contains(key, now) {
+        return out.integer(0);
+    }
+    if let Some((value, expire_at_ms)) = ctx.shard.dbs[ctx.db].take(key) {
+        ctx.shard.dbs[dst].set(key, value, expire_at_ms, now);
+    }
+    out.integer(1);
+}
+
 const KEYSPACE: Acl = Acl::KEYSPACE;
 
 static OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
@@ -452,6 +476,26 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys(1, 1, 1)
         .acl(KEYSPACE)
         .doc("generic", "2.2.0", "O(1)", "Removes the expiration time of a key."),
+    CommandSpec::new("rename", 3, Exec::Transfer(transfer::parse_rename))
+        .flags(Flags::WRITE)
+        .keys(1, 2, 1)
+        .acl(KEYSPACE)
+        .doc("generic", "1.0.0", "O(1)", "Rename a key"),
+    CommandSpec::new("renamenx", 3, Exec::Transfer(transfer::parse_renamenx))
+        .flags(Flags::WRITE.or(Flags::FAST))
+        .keys(1, 2, 1)
+        .acl(KEYSPACE)
+        .doc("generic", "1.0.0", "O(1)", "Rename a key, only if the new key does not exist"),
+    CommandSpec::new("copy", -3, Exec::Transfer(transfer::parse_copy))
+        .flags(Flags::WRITE.or(Flags::DENYOOM))
+        .keys(1, 2, 1)
+        .acl(KEYSPACE)
+        .doc("generic", "6.2.0", "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", "Copy a key"),
+    CommandSpec::new("move", 3, Exec::Shard(move_))
+        .flags(Flags::WRITE.or(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(KEYSPACE)
+        .doc("generic", "1.0.0", "O(1)", "Move a key to another database"),
     CommandSpec::new("keys", 2, Exec::AllShards { part: keys, merge: merge_array_concat })
         .flags(Flags::READONLY)
         .acl(KEYSPACE.or(Acl::DANGEROUS))

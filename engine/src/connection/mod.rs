@@ -19,7 +19,7 @@ use crate::limits::{
 use crate::node::{Node, NodeStats};
 use crate::runtime::{self, PendingReply};
 use crate::shard::shard_of;
-use crate::txn::TxId;
+use crate::txn::{transfer, TxId};
 use bytes::{Bytes, BytesMut};
 use futures_lite::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use shoal_proto::{Limits, ProtoError, Protocol, ReplyWriter, RequestParser};
@@ -86,6 +86,8 @@ enum Coordinate {
     Exec,
     /// WATCH.
     Watch,
+    /// RENAME, COPY, ... between keys on two shards.
+    Transfer(transfer::ParseFn),
 }
 
 /// Where a request's reply comes from when the batch is answered.
@@ -490,6 +492,20 @@ impl Connection {
                 }
             }
             Exec::Tx(cmd) => return self.plan_tx_command(cmd),
+            Exec::Transfer(parse) => {
+                let databases = self.node.config().databases;
+                let db = self.state.db;
+                match parse(argv, databases).and_then(|t| transfer::check(&t, db).map(|()| t)) {
+                    Err(e) => self.ready_error(e.text()),
+                    Ok(t) => {
+                        let s = shard_of(&t.src, n).0;
+                        if s != shard_of(&t.dst, n).0 {
+                            return Planned::Coordinate(Coordinate::Transfer(parse));
+                        }
+                        self.single(spec, i, s);
+                    }
+                }
+            }
             Exec::Shard(_) => {
                 let mut target = None;
                 for p in spec.keys.positions(argv.len()) {

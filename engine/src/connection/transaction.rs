@@ -8,6 +8,7 @@ use crate::commands::transactions;
 use crate::dispatch::{OpHead, OpKind, Part};
 use crate::node::NodeStats;
 use crate::shard::shard_of;
+use crate::txn::transfer::{self, Decision};
 use crate::txn::TxId;
 use bytes::Bytes;
 use shoal_proto::ReplyWriter;
@@ -73,7 +74,7 @@ impl Connection {
     /// answers it into the output buffer.
     pub(super) async fn run_coordinated(&mut self, i: usize, what: Coordinate) -> u64 {
         match what {
-            Coordinate::Atomic => {
+            Coordinate::Atomic | Coordinate::Transfer(_) => {
                 self.run_transaction(i..i + 1, None).await;
                 0
             }
@@ -273,40 +274,123 @@ impl Connection {
                 }
             }
         }
-        self.begin_segment();
+        if broken {
+            self.begin_segment();
+            for s in locked {
+                if let Some(list) = keys.get(&s) {
+                    self.batches[s].push(&unlock, list.iter());
+                }
+            }
+            self.dispatch().await;
+            self.tx = TxId::NONE;
+            ReplyWriter::new(&mut self.outbuf, self.state.protocol).null_array();
+            return 0;
+        }
+        if let (false, Some(len)) = (single, array) {
+            ReplyWriter::new(&mut self.outbuf, self.state.protocol).array(len);
+        }
+        // Plan the commands in runs; a transfer between two shards (which
+        // needs a look at both keys before it writes) ends a run.
         let mut ran = 0u64;
-        if !broken {
-            if single {
+        let mut r = reqs.start;
+        loop {
+            self.begin_segment();
+            if single && r == reqs.start {
                 for &s in keys.keys() {
                     push_locks(self, s, &mut check_refs);
                 }
                 locked = keys.keys().copied().collect();
             }
-            for r in reqs {
-                if let Planned::Done(true) = self.plan(r) {
-                    ran += 1;
+            let mut transfer = None;
+            while r < reqs.end {
+                match self.plan(r) {
+                    Planned::Done(counted) => ran += u64::from(counted),
+                    Planned::Coordinate(Coordinate::Transfer(parse)) => {
+                        ran += 1;
+                        transfer = Some(parse);
+                        break;
+                    }
+                    // Inside a transaction nothing else is handed over.
+                    Planned::Coordinate(_) => {}
+                }
+                r += 1;
+            }
+            let last = transfer.is_none();
+            if last {
+                for &s in &locked {
+                    if let Some(list) = keys.get(&s) {
+                        self.batches[s].push(&unlock, list.iter());
+                    }
                 }
             }
-        }
-        for s in locked {
-            if let Some(list) = keys.get(&s) {
-                self.batches[s].push(&unlock, list.iter());
+            self.dispatch().await;
+            if single && self.watch_failed(&check_refs) {
+                self.tx = TxId::NONE;
+                ReplyWriter::new(&mut self.outbuf, self.state.protocol).null_array();
+                return 0;
+            }
+            if let (true, Some(len)) = (single, array) {
+                ReplyWriter::new(&mut self.outbuf, self.state.protocol).array(len);
+            }
+            self.assemble();
+            match transfer {
+                Some(parse) => {
+                    self.transfer(r, parse).await;
+                    r += 1;
+                }
+                None => break,
             }
         }
-        self.dispatch().await;
         self.tx = TxId::NONE;
-        let broken = broken || self.watch_failed(&check_refs);
-        let mut w = ReplyWriter::new(&mut self.outbuf, self.state.protocol);
-        if broken {
-            w.null_array();
-            return 0;
-        }
-        if let Some(len) = array {
-            w.array(len);
-        }
-        self.assemble();
         NodeStats::add(&self.node.stats.commands_processed, ran);
         ran
+    }
+
+    /// Request `i`, a RENAME, RENAMENX or COPY between keys on two shards,
+    /// inside a transaction that holds both keys: looks at the source and
+    /// the destination, then writes, and answers.
+    async fn transfer(&mut self, i: usize, parse: transfer::ParseFn) {
+        let argv = &self.args[self.requests[i].clone()];
+        let databases = self.node.config().databases;
+        let db = self.state.db;
+        let t = match parse(argv, databases).and_then(|t| transfer::check(&t, db).map(|()| t)) {
+            Ok(t) => t,
+            Err(e) => {
+                return ReplyWriter::new(&mut self.outbuf, self.state.protocol)
+                    .error(e.text().as_bytes())
+            }
+        };
+        let n = self.node.shard_count;
+        let (a, b) = (shard_of(&t.src, n).0, shard_of(&t.dst, n).0);
+        let dst_db = t.dst_db.unwrap_or(db);
+        let base = self.head(transactions::exec_spec());
+        let at = |kind, db| OpHead { kind, db, ..base };
+        self.begin_segment();
+        let peek = self.batches[a].push(&at(OpKind::Peek, db), [&t.src]);
+        let exists = self.batches[b].push(&at(OpKind::Exists, dst_db), [&t.dst]);
+        self.dispatch().await;
+        let entry = match self.sinks[a].parts.get_mut(peek) {
+            Some(Part::Entry(e)) => e.take(),
+            _ => None,
+        };
+        let dst_exists = matches!(self.sinks[b].parts.get(exists), Some(Part::Int(1)));
+        let mut w = ReplyWriter::new(&mut self.outbuf, self.state.protocol);
+        if transfer::decide(&t, db, entry.is_some(), dst_exists, &mut w) == Decision::Answer {
+            return;
+        }
+        let Some(entry) = entry else { return };
+        let (value, expire_at_ms) = *entry;
+        self.begin_segment();
+        if !t.keep_src {
+            self.batches[a].push(&at(OpKind::Delete, db), [&t.src]);
+        }
+        let put = self.batches[b].push(&at(OpKind::Put, dst_db), [&t.dst]);
+        self.batches[b].values.push((put, value, expire_at_ms));
+        self.dispatch().await;
+        transfer::answer_done(
+            &t,
+            &mut ReplyWriter::new(&mut self.outbuf, self.state.protocol),
+        );
     }
 
     /// Whether one of the watch checks at `refs` (shard, part index) found a

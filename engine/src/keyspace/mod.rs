@@ -444,6 +444,17 @@ impl Db {
         Some(e)
     }
 
+    /// A copy of a live key's value and its expiry (0 = none).
+    pub fn peek(&mut self, key: &[u8], now_ms: u64) -> Option<(Value, u64)> {
+        self.get(key, now_ms)
+            .map(|e| (e.value.clone(), e.expire_at_ms))
+    }
+
+    /// Removes `key` and gives its value and expiry (0 = none).
+    pub fn take(&mut self, key: &[u8]) -> Option<(Value, u64)> {
+        self.remove(key).map(|e| (e.value, e.expire_at_ms))
+    }
+
     /// Removes a live key; returns whether one was removed.
     pub fn delete(&mut self, key: &[u8], now_ms: u64) -> bool {
         self.get(key, now_ms).is_some() && self.remove(key).is_some()

@@ -68,6 +68,10 @@ impl Locks {
     pub fn blocks(&self, op: &Op, args: &[Bytes]) -> bool {
         match op.kind {
             OpKind::Unlock | OpKind::Watch | OpKind::Unwatch | OpKind::CheckWatch => false,
+            // A transfer's reads and writes run under its own locks.
+            OpKind::Peek | OpKind::Put | OpKind::Exists | OpKind::Delete => args
+                .first()
+                .is_some_and(|k| self.holder(k).is_some_and(|t| t != op.tx)),
             OpKind::Lock => args
                 .iter()
                 .any(|k| self.holder(k).is_some_and(|t| t != op.tx) || self.wanted(k)),

@@ -13,6 +13,7 @@
 //! more than a plain command.
 
 pub mod locks;
+pub mod transfer;
 
 /// A transaction's identity, unique in the node: the coordinating core in
 /// the top 16 bits, a sequence number below.
