@@ -321,7 +321,9 @@ pub fn run_op(
             run(&mut ctx, args, &mut w);
             Part::Reply(start..out.len())
         }
-        Exec::PerKey { part, .. } | Exec::AllShards { part, .. } => part(&mut ctx, args, &mut w),
+        Exec::PerKey { part, .. } | Exec::AllShards { part, .. } | Exec::Guarded { part, .. } => {
+            part(&mut ctx, args, &mut w)
+        }
         // Connection commands and containers never reach a shard: the
         // connection runs the former and resolves the latter first.
         Exec::Transfer(parse) => {

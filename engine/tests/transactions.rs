@@ -309,3 +309,50 @@ fn rename_across_shards_is_atomic() {
     let n: usize = redis::cmd("EXISTS").arg(&all[..]).query(&mut c).unwrap();
     assert_eq!(n, RINGS);
 }
+
+#[test]
+fn msetnx_races_have_one_winner_and_no_partial_sets() {
+    const ROUNDS: usize = 600;
+    const RACERS: usize = 4;
+    let server = Server::start(&["--threads", "2"]);
+    let port = server.port;
+    let keys = Arc::new(accounts());
+    let barrier = Arc::new(std::sync::Barrier::new(RACERS));
+    let racers: Vec<_> = (0..RACERS as i64)
+        .map(|id| {
+            let (keys, barrier) = (keys.clone(), barrier.clone());
+            thread::spawn(move || {
+                let mut c = client(port);
+                let mut wins = Vec::with_capacity(ROUNDS);
+                for round in 0..ROUNDS {
+                    if id == 0 {
+                        let _: () = redis::cmd("DEL").arg(&keys[..]).query(&mut c).unwrap();
+                    }
+                    barrier.wait();
+                    let mut m = redis::cmd("MSETNX");
+                    for k in keys.iter() {
+                        m.arg(k).arg(id);
+                    }
+                    let won: i64 = m.query(&mut c).unwrap();
+                    wins.push(won);
+                    barrier.wait();
+                    if id == 0 {
+                        let values: Vec<Option<i64>> =
+                            redis::cmd("MGET").arg(&keys[..]).query(&mut c).unwrap();
+                        assert!(
+                            values.iter().all(|v| v.is_some() && *v == values[0]),
+                            "round {round}: {values:?}"
+                        );
+                    }
+                    barrier.wait();
+                }
+                wins
+            })
+        })
+        .collect();
+    let wins: Vec<Vec<i64>> = racers.into_iter().map(|r| r.join().unwrap()).collect();
+    for round in 0..ROUNDS {
+        let winners: i64 = wins.iter().map(|w| w[round]).sum();
+        assert_eq!(winners, 1, "round {round}");
+    }
+}

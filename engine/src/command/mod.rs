@@ -46,6 +46,10 @@ pub enum Exec {
     PerKey { part: PartFn, merge: MergeFn },
     /// Sent to every shard; the parts are merged.
     AllShards { part: PartFn, merge: MergeFn },
+    /// Like `PerKey`, for a write that happens only if none of its keys
+    /// exists (MSETNX). A part checks its own keys; across shards the
+    /// connection first checks every key under the transaction's locks.
+    Guarded { part: PartFn, merge: MergeFn },
     /// Sent to the shard `route` names.
     Routed { route: RouteFn, run: ShardFn },
     /// A container such as CLIENT: the subcommand named by the second

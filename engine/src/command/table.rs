@@ -106,7 +106,9 @@ mod tests {
                 assert!(!spec.subcommands.is_empty(), "{name}: empty container");
                 assert_eq!(spec.arity, -2, "{name}: containers take a subcommand");
             }
-            Exec::PerKey { .. } => assert!(k.first > 0, "{name}: per-key without keys"),
+            Exec::PerKey { .. } | Exec::Guarded { .. } => {
+                assert!(k.first > 0, "{name}: per-key without keys")
+            }
             Exec::Shard(_) => assert!(
                 k.first == 0 || k.last == k.first || k.step > 0,
                 "{name}: shard command key spec"

@@ -4,7 +4,7 @@ use super::read_entry;
 use crate::command::args::parse_i64;
 use crate::command::long_double;
 use crate::command::{Acl, ArgCursor, CmdError, CommandSpec, Exec, Flags};
-use crate::dispatch::{merge_array_by_key, merge_ok, Part};
+use crate::dispatch::{merge_array_by_key, merge_ok, Part, Parts};
 use crate::keyspace::Value;
 use crate::shard::ShardCtx;
 use bytes::Bytes;
@@ -298,6 +298,30 @@ fn mset(ctx: &mut ShardCtx<'_>, argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> P
     Part::Int(0)
 }
 
+/// MSETNX key value [key value ...] — this shard's pairs, set only if none
+/// of its keys exists (across shards, the connection has checked every
+/// key first). The part is 1 if it set them.
+fn msetnx(ctx: &mut ShardCtx<'_>, argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> Part {
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    if argv[1..]
+        .chunks_exact(2)
+        .any(|pair| db.contains(&pair[0], now))
+    {
+        return Part::Int(0);
+    }
+    for pair in argv[1..].chunks_exact(2) {
+        db.set_string(&pair[0], &pair[1], 0, now);
+    }
+    Part::Int(1)
+}
+
+/// MSETNX's answer: 1 when every part set its keys.
+fn merge_msetnx(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
+    let all = parts.iter().all(|(_, p)| matches!(p, Part::Int(1)));
+    out.integer(i64::from(all));
+}
+
 /// Adds `delta` to the integer at `key` (INCR, DECR, INCRBY, DECRBY).
 fn incr_by(ctx: &mut ShardCtx<'_>, key: &[u8], delta: i64, out: &mut ReplyWriter<'_>) {
     let now = ctx.now_ms;
@@ -548,6 +572,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys(1, -1, 2)
         .acl(STRING)
         .doc("string", "1.0.1", "O(N) where N is the number of keys to set.", "Set multiple keys to multiple values"),
+    CommandSpec::new("msetnx", -3, Exec::Guarded { part: msetnx, merge: merge_msetnx })
+        .flags(WRITE)
+        .keys(1, -1, 2)
+        .acl(STRING)
+        .doc("string", "1.0.1", "O(N) where N is the number of keys to set.", "Set multiple keys to multiple values, only if none of the keys exist"),
     CommandSpec::new("incr", 2, Exec::Shard(incr))
         .flags(WRITE_FAST)
         .keys(1, 1, 1)

@@ -88,6 +88,8 @@ enum Coordinate {
     Watch,
     /// RENAME, COPY, ... between keys on two shards.
     Transfer(transfer::ParseFn),
+    /// MSETNX over several shards: no key may exist on any of them.
+    Guarded,
 }
 
 /// Where a request's reply comes from when the batch is answered.
@@ -174,6 +176,9 @@ pub struct Connection {
     last_cmd: &'static str,
     /// The transaction being coordinated, while one is.
     tx: TxId,
+    /// The guard of the guarded command being planned held on every
+    /// shard (see [`Exec::Guarded`]): plan its parts.
+    guard_passed: bool,
 }
 
 fn proto_limits(config: &Config) -> Limits {
@@ -219,6 +224,7 @@ impl Connection {
             now_ms: 0,
             last_cmd: "NULL",
             tx: TxId::NONE,
+            guard_passed: false,
             node,
         }
     }
@@ -523,7 +529,7 @@ impl Connection {
                 Ok(s) => self.single(spec, i, s),
                 Err(e) => self.ready_error(e.text()),
             },
-            Exec::PerKey { merge, .. } => {
+            Exec::PerKey { merge, .. } | Exec::Guarded { merge, .. } => {
                 let keys_start = self.key_shards.len();
                 let refs_start = self.refs.len();
                 for p in spec.keys.positions(argv.len()) {
@@ -531,10 +537,17 @@ impl Connection {
                 }
                 let key_shards = &self.key_shards[keys_start..];
                 let first = key_shards.first().copied();
-                if self.tx == TxId::NONE && key_shards.iter().any(|&s| Some(s) != first) {
-                    // Keys on several shards: atomic across them.
-                    self.key_shards.truncate(keys_start);
-                    return Planned::Coordinate(Coordinate::Atomic);
+                if key_shards.iter().any(|&s| Some(s) != first) {
+                    let guarded = matches!(spec.exec, Exec::Guarded { .. });
+                    if self.tx == TxId::NONE {
+                        // Keys on several shards: atomic across them.
+                        self.key_shards.truncate(keys_start);
+                        return Planned::Coordinate(Coordinate::Atomic);
+                    }
+                    if guarded && !std::mem::take(&mut self.guard_passed) {
+                        self.key_shards.truncate(keys_start);
+                        return Planned::Coordinate(Coordinate::Guarded);
+                    }
                 }
                 let step = spec.keys.step.max(1) as usize;
                 if self.direct

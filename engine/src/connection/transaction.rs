@@ -74,7 +74,7 @@ impl Connection {
     /// answers it into the output buffer.
     pub(super) async fn run_coordinated(&mut self, i: usize, what: Coordinate) -> u64 {
         match what {
-            Coordinate::Atomic | Coordinate::Transfer(_) => {
+            Coordinate::Atomic | Coordinate::Transfer(_) | Coordinate::Guarded => {
                 self.run_transaction(i..i + 1, None).await;
                 0
             }
@@ -203,7 +203,7 @@ impl Connection {
             }
             match spec.exec {
                 Exec::AllShards { .. } => touched.extend(0..n),
-                Exec::Shard(_) | Exec::PerKey { .. } if !has_keys => {
+                Exec::Shard(_) | Exec::PerKey { .. } | Exec::Guarded { .. } if !has_keys => {
                     touched.insert(me);
                 }
                 Exec::Routed { route, .. } => {
@@ -301,13 +301,13 @@ impl Connection {
                 }
                 locked = keys.keys().copied().collect();
             }
-            let mut transfer = None;
+            let mut handed = None;
             while r < reqs.end {
                 match self.plan(r) {
                     Planned::Done(counted) => ran += u64::from(counted),
-                    Planned::Coordinate(Coordinate::Transfer(parse)) => {
+                    Planned::Coordinate(what @ (Coordinate::Transfer(_) | Coordinate::Guarded)) => {
                         ran += 1;
-                        transfer = Some(parse);
+                        handed = Some(what);
                         break;
                     }
                     // Inside a transaction nothing else is handed over.
@@ -315,7 +315,7 @@ impl Connection {
                 }
                 r += 1;
             }
-            let last = transfer.is_none();
+            let last = handed.is_none();
             if last {
                 for &s in &locked {
                     if let Some(list) = keys.get(&s) {
@@ -333,10 +333,21 @@ impl Connection {
                 ReplyWriter::new(&mut self.outbuf, self.state.protocol).array(len);
             }
             self.assemble();
-            match transfer {
-                Some(parse) => {
+            match handed {
+                Some(Coordinate::Transfer(parse)) => {
                     self.transfer(r, parse).await;
                     r += 1;
+                }
+                Some(_) => {
+                    // A guarded command: if no key exists, plan it again
+                    // (now past its guard) at the head of the next run.
+                    if self.guard_holds(r).await {
+                        self.guard_passed = true;
+                        ran -= 1;
+                    } else {
+                        ReplyWriter::new(&mut self.outbuf, self.state.protocol).integer(0);
+                        r += 1;
+                    }
                 }
                 None => break,
             }
@@ -344,6 +355,29 @@ impl Connection {
         self.tx = TxId::NONE;
         NodeStats::add(&self.node.stats.commands_processed, ran);
         ran
+    }
+
+    /// Whether none of the keys of request `i` (a guarded command whose
+    /// keys the transaction holds) exists.
+    async fn guard_holds(&mut self, i: usize) -> bool {
+        let n = self.node.shard_count;
+        let Ok(spec) = self.specs[i] else {
+            return false;
+        };
+        let argv = self.args[self.requests[i].clone()].to_vec();
+        let exists = OpHead {
+            kind: OpKind::Exists,
+            ..self.head(spec)
+        };
+        self.begin_segment();
+        let mut sent = Vec::new();
+        for p in spec.keys.positions(argv.len()) {
+            let s = shard_of(&argv[p], n).0;
+            sent.push((s, self.batches[s].push(&exists, [&argv[p]])));
+        }
+        self.dispatch().await;
+        sent.iter()
+            .all(|&(s, i)| matches!(self.sinks[s].parts.get(i), Some(Part::Int(0))))
     }
 
     /// Request `i`, a RENAME, RENAMENX or COPY between keys on two shards,
