@@ -64,6 +64,11 @@ pub enum OpKind {
     Lock,
     /// Releases the locks `tx` holds on the keys in the arguments.
     Unlock,
+    /// Holds the whole shard for `tx` (FLUSHALL, SWAPDB): waits until no
+    /// other transaction holds a key or waits for one ahead of it.
+    LockWhole,
+    /// Releases the whole shard.
+    UnlockWhole,
     /// WATCH: starts watching the keys in the arguments (database `db`);
     /// the part is a [`Part::Watch`].
     Watch,
@@ -226,6 +231,15 @@ fn run_from(
             }
             OpKind::Unlock => {
                 shard.locks.unlock(op.tx, args);
+                released = true;
+                Part::Int(0)
+            }
+            OpKind::LockWhole => {
+                shard.locks.lock_whole(op.tx);
+                Part::Int(0)
+            }
+            OpKind::UnlockWhole => {
+                shard.locks.unlock_whole(op.tx);
                 released = true;
                 Part::Int(0)
             }

@@ -356,3 +356,75 @@ fn msetnx_races_have_one_winner_and_no_partial_sets() {
         assert_eq!(winners, 1, "round {round}");
     }
 }
+
+#[test]
+fn swapdb_and_flushall_across_shards_are_atomic() {
+    let server = Server::start(&["--threads", "2"]);
+    let port = server.port;
+    let keys = Arc::new(accounts());
+    let mut c = client(port);
+    let fill = |c: &mut redis::Connection, db: i64, value: &str| {
+        let _: () = redis::cmd("SELECT").arg(db).query(c).unwrap();
+        let mut m = redis::cmd("MSET");
+        for k in keys.iter() {
+            m.arg(k).arg(value);
+        }
+        let _: () = m.query(c).unwrap();
+        let _: () = redis::cmd("SELECT").arg(0).query(c).unwrap();
+    };
+    fill(&mut c, 0, "a");
+    fill(&mut c, 1, "b");
+    let deadline = Instant::now() + LOAD_TIME;
+    let reads = Arc::new(AtomicU64::new(0));
+    let swapper = thread::spawn(move || {
+        let mut c = client(port);
+        let mut n = 0u64;
+        while Instant::now() < deadline {
+            let _: () = redis::cmd("SWAPDB").arg(0).arg(1).query(&mut c).unwrap();
+            n += 1;
+        }
+        n
+    });
+    let reader = {
+        let (keys, reads) = (keys.clone(), reads.clone());
+        thread::spawn(move || {
+            let mut c = client(port);
+            while Instant::now() < deadline {
+                let values: Vec<String> = redis::cmd("MGET").arg(&keys[..]).query(&mut c).unwrap();
+                assert!(
+                    values.iter().all(|v| *v == values[0]),
+                    "a SWAPDB was seen half done: {values:?}"
+                );
+                reads.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    };
+    let swaps = swapper.join().unwrap();
+    reader.join().unwrap();
+    assert!(swaps >= 50 && reads.load(Ordering::Relaxed) >= 50);
+    // FLUSHALL against readers: all keys or none.
+    let deadline = Instant::now() + LOAD_TIME / 2;
+    let flusher = {
+        let keys = keys.clone();
+        thread::spawn(move || {
+            let mut c = client(port);
+            while Instant::now() < deadline {
+                let mut m = redis::cmd("MSET");
+                for k in keys.iter() {
+                    m.arg(k).arg("x");
+                }
+                let _: () = m.query(&mut c).unwrap();
+                let _: () = redis::cmd("FLUSHALL").query(&mut c).unwrap();
+            }
+        })
+    };
+    let mut c2 = client(port);
+    while Instant::now() < deadline {
+        let n: usize = redis::cmd("EXISTS").arg(&keys[..]).query(&mut c2).unwrap();
+        assert!(
+            n == 0 || n == ACCOUNTS,
+            "a FLUSHALL was seen half done: {n}"
+        );
+    }
+    flusher.join().unwrap();
+}

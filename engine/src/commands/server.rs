@@ -1,5 +1,6 @@
 //! The server family: DBSIZE, FLUSHDB, FLUSHALL, INFO, CONFIG, TIME, SHUTDOWN.
 
+use crate::command::args::parse_i64;
 use crate::command::{arity_error, Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::config::{ConfigError, SETTINGS};
 use crate::connection::ConnCtx;
@@ -47,8 +48,7 @@ fn flush(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>, all:
     if background {
         let mut old = Vec::new();
         for i in range {
-            let fresh = Db::new(ahash::RandomState::new());
-            old.push(std::mem::replace(&mut ctx.shard.dbs[i], fresh));
+            old.push(ctx.shard.dbs[i].take_contents());
         }
         if std::thread::Builder::new()
             .name("shoal-free".into())
@@ -63,6 +63,34 @@ fn flush(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>, all:
         }
     }
     Part::Int(0)
+}
+
+/// SWAPDB index1 index2 — this shard's two databases. Every shard answers
+/// the same; across shards SWAPDB runs as a transaction that holds every
+/// shard whole.
+fn swapdb(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) -> Part {
+    let start = out.buf().len();
+    let index = |arg: &[u8], which: &str| -> Result<i64, String> {
+        parse_i64(arg).ok_or_else(|| format!("ERR invalid {which} DB index"))
+    };
+    let ids = index(&argv[1], "first").and_then(|a| Ok((a, index(&argv[2], "second")?)));
+    let databases = ctx.shard.dbs.len();
+    let in_range = |i: i64| usize::try_from(i).ok().filter(|&i| i < databases);
+    match ids {
+        Err(e) => out.error(e.as_bytes()),
+        Ok((a, b)) => match (in_range(a), in_range(b)) {
+            (Some(a), Some(b)) => {
+                if a != b {
+                    let (lo, hi) = (a.min(b), a.max(b));
+                    let (left, right) = ctx.shard.dbs.split_at_mut(hi);
+                    Db::swap_contents(&mut left[lo], &mut right[0]);
+                }
+                return Part::Int(0);
+            }
+            _ => CmdError::DbIndexOutOfRange.reply(out),
+        },
+    }
+    Part::Reply(start..out.buf().len())
 }
 
 /// FLUSHDB [ASYNC | SYNC]
@@ -469,6 +497,10 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(Flags::WRITE)
         .acl(Acl::KEYSPACE.or(Acl::DANGEROUS))
         .doc("server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Removes all keys from all databases."),
+    CommandSpec::new("swapdb", 3, Exec::AllShards { part: swapdb, merge: merge_ok })
+        .flags(Flags::WRITE.or(Flags::FAST))
+        .acl(Acl::KEYSPACE.or(Acl::DANGEROUS))
+        .doc("server", "4.0.0", "O(N) where N is the count of clients watching or blocking on keys from both databases.", "Swaps two Redis databases"),
     CommandSpec::new("info", -1, Exec::AllShards { part: info, merge: merge_info })
         .flags(Flags::LOADING.or(Flags::STALE))
         .acl(Acl::DANGEROUS)

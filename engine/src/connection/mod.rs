@@ -8,7 +8,7 @@ use transaction::queues_in_multi;
 pub use transaction::Multi;
 
 use crate::client::{ClientInfo, KillSwitch};
-use crate::command::{self, table, CmdError, CommandSpec, Exec, MergeFn};
+use crate::command::{self, table, CmdError, CommandSpec, Exec, Flags, MergeFn};
 use crate::config::Config;
 use crate::dispatch::{execute, run_op, Op, OpHead, OpKind, PartRef, Parts, ShardBatch, Sink};
 use crate::global::unix_ms;
@@ -588,6 +588,10 @@ impl Connection {
                 });
             }
             Exec::AllShards { merge, .. } => {
+                if self.tx == TxId::NONE && n > 1 && spec.flags.contains(Flags::WRITE) {
+                    // FLUSHALL, SWAPDB: all shards at once, or none.
+                    return Planned::Coordinate(Coordinate::Atomic);
+                }
                 if self.direct && n == 1 && !self.locked_here(spec, argv) {
                     self.part_args.clear();
                     self.part_args.extend(argv.iter().cloned());

@@ -3,7 +3,7 @@
 //! (see `txn/` for the protocol and the shard's locks).
 
 use super::{Connection, Coordinate, Planned};
-use crate::command::{CommandSpec, Exec, TxCmd};
+use crate::command::{CommandSpec, Exec, Flags, TxCmd};
 use crate::commands::transactions;
 use crate::dispatch::{OpHead, OpKind, Part};
 use crate::node::NodeStats;
@@ -191,6 +191,7 @@ impl Connection {
         // The keys to lock, by shard, and every shard the transaction touches.
         let mut keys: BTreeMap<usize, Vec<Bytes>> = BTreeMap::new();
         let mut touched: BTreeSet<usize> = BTreeSet::new();
+        let mut whole = false;
         for r in reqs.clone() {
             let Ok(spec) = self.specs[r] else { continue };
             let argv = &self.args[self.requests[r].clone()];
@@ -202,7 +203,11 @@ impl Connection {
                 has_keys = true;
             }
             match spec.exec {
-                Exec::AllShards { .. } => touched.extend(0..n),
+                Exec::AllShards { .. } => {
+                    touched.extend(0..n);
+                    // FLUSHALL, SWAPDB: every shard is held whole.
+                    whole |= spec.flags.contains(Flags::WRITE);
+                }
                 Exec::Shard(_) | Exec::PerKey { .. } | Exec::Guarded { .. } if !has_keys => {
                     touched.insert(me);
                 }
@@ -242,7 +247,14 @@ impl Connection {
         };
         // Where the answers of the watch checks will be.
         let mut check_refs: Vec<(usize, usize)> = Vec::new();
+        let whole_lock = OpHead {
+            kind: OpKind::LockWhole,
+            ..base
+        };
         let push_locks = |this: &mut Connection, s: usize, refs: &mut Vec<(usize, usize)>| {
+            if whole {
+                this.batches[s].push(&whole_lock, []);
+            }
             if let Some(list) = keys.get(&s) {
                 this.batches[s].push(&lock, list.iter());
             }
@@ -256,13 +268,17 @@ impl Connection {
                 refs.push((s, index));
             }
         };
+        let lock_order: Vec<usize> = if whole {
+            (0..n).collect()
+        } else {
+            keys.keys().copied().collect()
+        };
         let single = touched.len() <= 1;
         let mut broken = false;
         let mut locked = Vec::new();
         if !single {
             // Lock shard after shard, in shard order, each grant awaited.
-            let shards: Vec<usize> = keys.keys().copied().collect();
-            for s in shards {
+            for &s in &lock_order {
                 self.begin_segment();
                 let mut refs = Vec::new();
                 push_locks(self, s, &mut refs);
@@ -274,13 +290,23 @@ impl Connection {
                 }
             }
         }
-        if broken {
-            self.begin_segment();
-            for s in locked {
+        let whole_unlock = OpHead {
+            kind: OpKind::UnlockWhole,
+            ..base
+        };
+        let push_unlocks = |this: &mut Connection, locked: &[usize]| {
+            for &s in locked {
                 if let Some(list) = keys.get(&s) {
-                    self.batches[s].push(&unlock, list.iter());
+                    this.batches[s].push(&unlock, list.iter());
+                }
+                if whole {
+                    this.batches[s].push(&whole_unlock, []);
                 }
             }
+        };
+        if broken {
+            self.begin_segment();
+            push_unlocks(self, &locked);
             self.dispatch().await;
             self.tx = TxId::NONE;
             ReplyWriter::new(&mut self.outbuf, self.state.protocol).null_array();
@@ -296,10 +322,10 @@ impl Connection {
         loop {
             self.begin_segment();
             if single && r == reqs.start {
-                for &s in keys.keys() {
+                for &s in &lock_order {
                     push_locks(self, s, &mut check_refs);
                 }
-                locked = keys.keys().copied().collect();
+                locked = lock_order.clone();
             }
             let mut handed = None;
             while r < reqs.end {
@@ -315,13 +341,8 @@ impl Connection {
                 }
                 r += 1;
             }
-            let last = handed.is_none();
-            if last {
-                for &s in &locked {
-                    if let Some(list) = keys.get(&s) {
-                        self.batches[s].push(&unlock, list.iter());
-                    }
-                }
+            if handed.is_none() {
+                push_unlocks(self, &locked);
             }
             self.dispatch().await;
             if single && self.watch_failed(&check_refs) {

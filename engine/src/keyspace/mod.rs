@@ -460,20 +460,51 @@ impl Db {
         self.get(key, now_ms).is_some() && self.remove(key).is_some()
     }
 
-    pub fn clear(&mut self) {
-        // Redis touches the watched keys that exist (touchAllWatchedKeysInDb).
+    /// Touches the watched keys that exist here or in `other` (Redis's
+    /// `touchAllWatchedKeysInDb`).
+    fn touch_existing(&mut self, other: Option<&Db>) {
+        if self.watched.is_empty() {
+            return;
+        }
         let existing: Vec<Box<[u8]>> = self
             .watched
             .keys()
-            .filter(|k| self.table.get(k).is_some())
+            .filter(|k| {
+                self.table.get(k).is_some() || other.is_some_and(|o| o.table.get(k).is_some())
+            })
             .cloned()
             .collect();
         for k in existing {
             self.touch(&k);
         }
+    }
+
+    pub fn clear(&mut self) {
+        self.touch_existing(None);
         self.table.clear();
         self.volatile = 0;
         self.sweep_cursor = 0;
+    }
+
+    /// Empties the database and gives back its old contents, to be freed
+    /// elsewhere (FLUSHDB ASYNC). The watched keys stay watched here.
+    pub fn take_contents(&mut self) -> Db {
+        self.touch_existing(None);
+        let mut old = Db::new(ahash::RandomState::new());
+        std::mem::swap(&mut old.table, &mut self.table);
+        std::mem::swap(&mut old.volatile, &mut self.volatile);
+        self.sweep_cursor = 0;
+        old
+    }
+
+    /// Exchanges the contents of two databases (SWAPDB); which keys are
+    /// watched stays with each database index, as in Redis.
+    pub fn swap_contents(a: &mut Db, b: &mut Db) {
+        a.touch_existing(Some(b));
+        b.touch_existing(Some(a));
+        std::mem::swap(&mut a.table, &mut b.table);
+        std::mem::swap(&mut a.volatile, &mut b.volatile);
+        std::mem::swap(&mut a.sweep_cursor, &mut b.sweep_cursor);
     }
 
     /// All entries, expired ones included (callers filter with `now_ms`).

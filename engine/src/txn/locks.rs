@@ -41,13 +41,15 @@ type KeyMap<V> = HashMap<Bytes, V, ahash::RandomState>;
 #[derive(Default)]
 pub struct Locks {
     held: KeyMap<TxId>,
+    /// A transaction that holds the whole shard (FLUSHALL, SWAPDB).
+    whole: Option<TxId>,
     parked: VecDeque<Parked>,
 }
 
 impl Locks {
     /// Whether some key is locked. While none is, nothing is checked.
     pub fn any_held(&self) -> bool {
-        !self.held.is_empty()
+        !self.held.is_empty() || self.whole.is_some()
     }
 
     /// Keys locked now.
@@ -66,8 +68,20 @@ impl Locks {
 
     /// Whether `op` (its arguments are `args`) must wait.
     pub fn blocks(&self, op: &Op, args: &[Bytes]) -> bool {
+        if matches!(
+            op.kind,
+            OpKind::Unlock | OpKind::UnlockWhole | OpKind::Unwatch
+        ) {
+            return false;
+        }
+        if self.whole.is_some_and(|t| t != op.tx) {
+            return true;
+        }
         match op.kind {
-            OpKind::Unlock | OpKind::Watch | OpKind::Unwatch | OpKind::CheckWatch => false,
+            OpKind::Unlock | OpKind::UnlockWhole | OpKind::Unwatch => false,
+            OpKind::Watch | OpKind::CheckWatch => false,
+            // Behind every key held by others and every request ahead.
+            OpKind::LockWhole => self.held.values().any(|&t| t != op.tx) || !self.parked.is_empty(),
             // A transfer's reads and writes run under its own locks.
             OpKind::Peek | OpKind::Put | OpKind::Exists | OpKind::Delete => args
                 .first()
@@ -99,8 +113,24 @@ impl Locks {
             let Some(op) = p.batch.ops.get(p.next) else {
                 return false;
             };
-            op.kind == OpKind::Lock && p.batch.args[op.args.clone()].iter().any(|k| k[..] == *key)
+            match op.kind {
+                OpKind::LockWhole => true,
+                OpKind::Lock => p.batch.args[op.args.clone()].iter().any(|k| k[..] == *key),
+                _ => false,
+            }
         })
+    }
+
+    /// Holds the whole shard for `tx`. The caller checked [`Locks::blocks`].
+    pub fn lock_whole(&mut self, tx: TxId) {
+        self.whole = Some(tx);
+    }
+
+    /// Releases the whole shard if `tx` holds it.
+    pub fn unlock_whole(&mut self, tx: TxId) {
+        if self.whole == Some(tx) {
+            self.whole = None;
+        }
     }
 
     /// Locks `keys` for `tx`. The caller checked [`Locks::blocks`].
