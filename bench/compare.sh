@@ -19,6 +19,11 @@
 #   mget10:   MGET of 10 random keys, pipeline 16
 #   incr:     INCR of random counters (their own key space), pipeline 16
 #   ping:     PING, pipeline 16: the ceiling, no keyspace work
+#   mset10:   MSET of 10 random keys, pipeline 1 (with THREADS=2 nearly every
+#             one spans both shards and runs as a transaction)
+#   multi5:   MULTI, 5 SETs of random keys, EXEC, sent together (pipeline 7);
+#             a transaction is 7 requests
+# (not in the default set: WORKLOADS="mset10 multi5")
 # Both servers are first filled with every key (KEYS keys of SIZE bytes), so
 # GET and MGET hit.
 set -euo pipefail
@@ -35,8 +40,10 @@ done
 
 MAXKEY=$((KEYS - 1))
 MGET10="MGET$(printf ' __key__%.0s' $(seq 10))"
+MSET10="MSET$(printf ' __key__ __data__%.0s' $(seq 10))"
+MULTI5="MULTI;$(printf 'SET __key__ __data__;%.0s' $(seq 5))EXEC"
 
-# workload NAME -> "pipeline|custom command|other shoal-bench arguments"
+# workload NAME -> "pipeline|custom commands, ;-separated|other shoal-bench arguments"
 workload() {
   case "$1" in
     set-p1) echo "1||--ratio 1:0" ;;
@@ -47,6 +54,8 @@ workload() {
     mget10) echo "16|$MGET10|" ;;
     incr) echo "16|INCR __key__|--key-prefix counter:" ;;
     ping) echo "16|PING|" ;;
+    mset10) echo "1|$MSET10|" ;;
+    multi5) echo "7|$MULTI5|" ;;
     *) echo "unknown workload $1" >&2; exit 1 ;;
   esac
 }
@@ -71,7 +80,9 @@ run() {
   local pipeline command args before after json="$OUT/run.json"
   IFS='|' read -r pipeline command args <<< "$(workload "$3")"
   local extra=()
-  [ -n "$command" ] && extra+=(--command "$command")
+  local commands=()
+  [ -n "$command" ] && IFS=';' read -ra commands <<< "$command"
+  for c in "${commands[@]}"; do extra+=(--command "$c"); done
   # shellcheck disable=SC2206 # the arguments are words
   extra+=($args)
   before=$(cpu_ticks "$2")

@@ -84,8 +84,10 @@ pub struct Args {
 
     /// A custom command instead of SET/GET; __key__ and __data__ stand for a key and a value,
     /// each occurrence drawn anew, e.g. "MGET __key__ __key__", "INCR __key__", "PING".
+    /// Given several times, each connection sends the commands in turn, in the order given
+    /// (e.g. MULTI, SET __key__ __data__, EXEC: a transaction every three requests).
     #[arg(long, value_name = "COMMAND", conflicts_with = "ratio")]
-    pub command: Option<String>,
+    pub command: Vec<String>,
 
     /// Key pattern: S (sequential), R (uniform random), Z (Zipf), G (Gaussian); or SET:GET,
     /// e.g. S:R, to draw SET and GET keys differently.
@@ -193,6 +195,11 @@ pub struct Workload {
     pub weights: Vec<u32>,
     /// The sum of the weights (at least 1).
     pub cycle: u64,
+    /// Whether connections start at different points of the cycle (the
+    /// SET:GET mix, so that the SETs of all connections do not come at
+    /// once); commands given with --command are a sequence and start at
+    /// its beginning on every connection.
+    pub staggered: bool,
     /// How the workload is described in the report.
     pub description: String,
 }
@@ -308,24 +315,30 @@ impl Config {
                 _ => KeyPattern::Uniform,
             }
         };
-        let workload = match &args.command {
-            Some(line) => {
+        let workload = match &args.command[..] {
+            [_, ..] => {
                 if args.key_pattern.set != args.key_pattern.get {
                     return Err(
                         "--key-pattern SET:GET applies to --ratio; give one pattern with --command"
                             .to_owned(),
                     );
                 }
-                let template = Template::parse(line)?;
+                let templates = args
+                    .command
+                    .iter()
+                    .map(|line| Template::parse(line))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let lines: Vec<String> = args.command.iter().map(|l| format!("{l:?}")).collect();
                 Workload {
-                    description: format!("command {line:?}"),
-                    templates: vec![template],
-                    patterns: vec![pattern(args.key_pattern.set)],
-                    weights: vec![1],
-                    cycle: 1,
+                    description: format!("command {}", lines.join(", ")),
+                    patterns: vec![pattern(args.key_pattern.set); templates.len()],
+                    weights: vec![1; templates.len()],
+                    cycle: templates.len() as u64,
+                    staggered: false,
+                    templates,
                 }
             }
-            None => {
+            [] => {
                 let Ratio { set, get } = args.ratio;
                 let mut workload = Workload {
                     description: format!("SET:GET {set}:{get}"),
@@ -333,6 +346,7 @@ impl Config {
                     patterns: Vec::new(),
                     weights: Vec::new(),
                     cycle: u64::from(set) + u64::from(get),
+                    staggered: true,
                 };
                 for (weight, line, letter) in [
                     (set, "SET __key__ __data__", args.key_pattern.set),
@@ -737,6 +751,20 @@ mod tests {
         assert!(parse(&["--command", "GET __key__", "--key-pattern", "S:R"]).is_err());
         assert!(parse(&["--command", "   "]).is_err());
         assert!(parse(&["--command", "PING", "--ratio", "1:1"]).is_err());
+        // Several commands are sent in turn.
+        let config = parse(&[
+            "--command",
+            "MULTI",
+            "--command",
+            "INCR __key__",
+            "--command",
+            "EXEC",
+        ])
+        .unwrap();
+        let names: Vec<&str> = config.workload.templates.iter().map(|t| t.name()).collect();
+        assert_eq!(names, ["MULTI", "INCR", "EXEC"]);
+        let picked: Vec<usize> = (0..6).map(|n| config.workload.pick(n)).collect();
+        assert_eq!(picked, [0, 1, 2, 0, 1, 2]);
     }
 
     #[test]

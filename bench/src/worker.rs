@@ -207,7 +207,11 @@ impl<'a> Worker<'a> {
                 wpos: 0,
                 inflight: VecDeque::with_capacity(pipeline),
                 keys,
-                sent: spec.index % config.workload.cycle,
+                sent: if config.workload.staggered {
+                    spec.index % config.workload.cycle
+                } else {
+                    0
+                },
                 remaining,
                 // Spread the first sends of the connections over one interval.
                 next_due_ns: config.interval_ns().map_or(0, |interval| {

@@ -281,6 +281,44 @@ fn resp3_custom_commands_and_misses() {
 }
 
 #[test]
+fn several_commands_are_a_sequence_on_every_connection() {
+    let Some(redis) = redis() else { return };
+    let scratch = Scratch::new("sequence");
+    let port = redis.port.to_string();
+    let report = scratch.path("multi.json");
+    // A transaction per three requests: any connection that started
+    // mid-sequence would get "EXEC without MULTI".
+    let run = bench(
+        &scratch,
+        &[
+            "-p",
+            &port,
+            "--command",
+            "MULTI",
+            "--command",
+            "INCR seq:__key__",
+            "--command",
+            "EXEC",
+            "--requests",
+            "30",
+            "-c",
+            "5",
+            "-P",
+            "3",
+            "-q",
+            "--json-out",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert!(run.status.success(), "{}", run.stderr);
+    let report = json(&report);
+    assert_eq!(report["totals"]["errors"], 0);
+    for name in ["MULTI", "INCR", "EXEC"] {
+        assert_eq!(report["commands"][name]["ops"], 50, "{name}");
+    }
+}
+
+#[test]
 fn error_replies_are_counted_or_fatal() {
     let Some(redis) = redis() else { return };
     let scratch = Scratch::new("errors");

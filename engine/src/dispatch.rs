@@ -64,6 +64,11 @@ pub enum OpKind {
     Lock,
     /// Releases the locks `tx` holds on the keys in the arguments.
     Unlock,
+    /// Waits, as `Lock` does, until no other transaction holds or waits
+    /// for the keys in the arguments, but takes nothing: a transaction
+    /// whose ops all follow in the same batch runs to its end without a
+    /// pause, so it needs no lock to be atomic.
+    Gate,
     /// Holds the whole shard for `tx` (FLUSHALL, SWAPDB): waits until no
     /// other transaction holds a key or waits for one ahead of it.
     LockWhole,
@@ -214,7 +219,7 @@ fn run_from(
     let mut aborted = false;
     for (i, op) in batch.ops.iter().enumerate().skip(start) {
         let args = &batch.args[op.args.clone()];
-        if op.kind == OpKind::Command && !shard.locks.any_held() {
+        if op.kind == OpKind::Command && !aborted && !shard.locks.any_held() {
             let part = run_op(node, shard, now_ms, op, &batch.args, &mut sink.out);
             sink.parts.push(part);
             continue;
@@ -234,6 +239,7 @@ fn run_from(
                 released = true;
                 Part::Int(0)
             }
+            OpKind::Gate => Part::Int(0),
             OpKind::LockWhole => {
                 shard.locks.lock_whole(op.tx);
                 Part::Int(0)

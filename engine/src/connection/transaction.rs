@@ -6,6 +6,7 @@ use super::{Connection, Coordinate, Planned};
 use crate::command::{CommandSpec, Exec, Flags, TxCmd};
 use crate::commands::transactions;
 use crate::dispatch::{OpHead, OpKind, Part};
+use crate::global::unix_ms;
 use crate::node::NodeStats;
 use crate::shard::shard_of;
 use crate::txn::transfer::{self, Decision};
@@ -16,16 +17,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 /// Commands queued between MULTI and EXEC.
+/// They are kept as a batch of parsed requests is, so that EXEC plans them
+/// with the same code.
 #[derive(Default)]
 pub struct Multi {
-    queued: Vec<(&'static CommandSpec, Vec<Bytes>)>,
+    args: Vec<Bytes>,
+    requests: Vec<Range<usize>>,
+    specs: Vec<Result<&'static CommandSpec, String>>,
     /// A command was rejected while queueing: EXEC answers EXECABORT.
     pub aborted: bool,
 }
 
 impl Multi {
     pub fn queue(&mut self, spec: &'static CommandSpec, argv: &[Bytes]) {
-        self.queued.push((spec, argv.to_vec()));
+        let start = self.args.len();
+        self.args.extend_from_slice(argv);
+        self.requests.push(start..self.args.len());
+        self.specs.push(Ok(spec));
     }
 }
 
@@ -160,15 +168,12 @@ impl Connection {
                 .error(b"EXECABORT Transaction discarded because of previous errors.");
             return 0;
         }
-        let mut args = Vec::new();
-        let mut requests = Vec::with_capacity(multi.queued.len());
-        let mut specs = Vec::with_capacity(multi.queued.len());
-        for (spec, argv) in multi.queued {
-            let start = args.len();
-            args.extend(argv);
-            requests.push(start..args.len());
-            specs.push(Ok(spec));
-        }
+        let Multi {
+            mut args,
+            mut requests,
+            mut specs,
+            ..
+        } = multi;
         let count = requests.len();
         std::mem::swap(&mut self.args, &mut args);
         std::mem::swap(&mut self.requests, &mut requests);
@@ -236,6 +241,13 @@ impl Connection {
         }
         let tx = self.node.new_tx();
         self.tx = tx;
+        if !whole && touched.iter().all(|&s| s == me) {
+            if let Some(ran) = self.run_here(reqs.clone(), array) {
+                self.tx = TxId::NONE;
+                NodeStats::add(&self.node.stats.commands_processed, ran);
+                return ran;
+            }
+        }
         let base = self.head(transactions::exec_spec());
         let lock = OpHead {
             kind: OpKind::Lock,
@@ -251,12 +263,22 @@ impl Connection {
             kind: OpKind::LockWhole,
             ..base
         };
+        let single = touched.len() <= 1;
+        // One shard: its batch runs to the end at once, so a gate is enough.
+        let key_lock = if single && !whole {
+            OpHead {
+                kind: OpKind::Gate,
+                ..base
+            }
+        } else {
+            lock
+        };
         let push_locks = |this: &mut Connection, s: usize, refs: &mut Vec<(usize, usize)>| {
             if whole {
                 this.batches[s].push(&whole_lock, []);
             }
             if let Some(list) = keys.get(&s) {
-                this.batches[s].push(&lock, list.iter());
+                this.batches[s].push(&key_lock, list.iter());
             }
             for ((_, db), (ks, marks)) in checks.range((s, 0)..(s + 1, 0)) {
                 let check = OpHead {
@@ -273,7 +295,6 @@ impl Connection {
         } else {
             keys.keys().copied().collect()
         };
-        let single = touched.len() <= 1;
         let mut broken = false;
         let mut locked = Vec::new();
         if !single {
@@ -296,8 +317,11 @@ impl Connection {
         };
         let push_unlocks = |this: &mut Connection, locked: &[usize]| {
             for &s in locked {
-                if let Some(list) = keys.get(&s) {
-                    this.batches[s].push(&unlock, list.iter());
+                match keys.get(&s) {
+                    Some(list) if key_lock.kind == OpKind::Lock => {
+                        this.batches[s].push(&unlock, list.iter());
+                    }
+                    _ => {}
                 }
                 if whole {
                     this.batches[s].push(&whole_unlock, []);
@@ -446,6 +470,44 @@ impl Connection {
             &t,
             &mut ReplyWriter::new(&mut self.outbuf, self.state.protocol),
         );
+    }
+
+    /// The fast path of a transaction that touches only this core's shard
+    /// while no lock is held on it: the commands run inline, one after
+    /// another, with nothing in between. Returns how many ran, or `None`
+    /// (having done nothing) when a lock is held.
+    fn run_here(&mut self, reqs: Range<usize>, array: Option<usize>) -> Option<u64> {
+        let now = unix_ms();
+        {
+            let shard = self.node.shard.borrow();
+            if shard.locks.any_held() {
+                return None;
+            }
+            let broken = array.is_some()
+                && self
+                    .state
+                    .watched
+                    .iter()
+                    .any(|((db, key), (_, mark))| shard.dbs[*db].watch_broken(key, *mark, now));
+            if broken {
+                drop(shard);
+                ReplyWriter::new(&mut self.outbuf, self.state.protocol).null_array();
+                return Some(0);
+            }
+        }
+        if let Some(len) = array {
+            ReplyWriter::new(&mut self.outbuf, self.state.protocol).array(len);
+        }
+        self.begin_segment();
+        self.direct = true;
+        let mut ran = 0;
+        for r in reqs {
+            if let Planned::Done(true) = self.plan(r) {
+                ran += 1;
+            }
+        }
+        debug_assert!(self.direct, "a local transaction runs inline");
+        Some(ran)
     }
 
     /// Whether one of the watch checks at `refs` (shard, part index) found a

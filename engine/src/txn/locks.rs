@@ -86,7 +86,7 @@ impl Locks {
             OpKind::Peek | OpKind::Put | OpKind::Exists | OpKind::Delete => args
                 .first()
                 .is_some_and(|k| self.holder(k).is_some_and(|t| t != op.tx)),
-            OpKind::Lock => args
+            OpKind::Lock | OpKind::Gate => args
                 .iter()
                 .any(|k| self.holder(k).is_some_and(|t| t != op.tx) || self.wanted(k)),
             OpKind::Command => {
@@ -115,7 +115,9 @@ impl Locks {
             };
             match op.kind {
                 OpKind::LockWhole => true,
-                OpKind::Lock => p.batch.args[op.args.clone()].iter().any(|k| k[..] == *key),
+                OpKind::Lock | OpKind::Gate => {
+                    p.batch.args[op.args.clone()].iter().any(|k| k[..] == *key)
+                }
                 _ => false,
             }
         })
@@ -157,5 +159,106 @@ impl Locks {
     /// Takes every parked batch, in arrival order, to try again.
     pub fn take_parked(&mut self) -> VecDeque<Parked> {
         std::mem::take(&mut self.parked)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::table::lookup;
+    use crate::dispatch::OpHead;
+    use shoal_proto::Protocol;
+
+    fn head(kind: OpKind, tx: u64) -> OpHead {
+        OpHead {
+            spec: lookup(b"get").expect("GET"),
+            kind,
+            tx: TxId(tx),
+            db: 0,
+            protocol: Protocol::Resp2,
+            client_id: 1,
+        }
+    }
+
+    /// A batch of one op over `args`, and whether the locks block it.
+    fn blocked(locks: &Locks, kind: OpKind, tx: u64, args: &[&str]) -> bool {
+        let mut batch = ShardBatch::default();
+        let args: Vec<Bytes> = args
+            .iter()
+            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+            .collect();
+        batch.push(&head(kind, tx), args.iter());
+        locks.blocks(&batch.ops[0], &batch.args)
+    }
+
+    fn keys(names: &[&str]) -> Vec<Bytes> {
+        names
+            .iter()
+            .map(|n| Bytes::copy_from_slice(n.as_bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn a_locked_key_stops_others_only() {
+        let mut locks = Locks::default();
+        assert!(!locks.any_held());
+        assert!(!blocked(&locks, OpKind::Command, 0, &["get", "k"]));
+        locks.lock(TxId(7), &keys(&["k"]));
+        assert!(locks.any_held());
+        assert!(blocked(&locks, OpKind::Command, 0, &["get", "k"]));
+        assert!(!blocked(&locks, OpKind::Command, 0, &["get", "other"]));
+        assert!(!blocked(&locks, OpKind::Command, 7, &["get", "k"]));
+        assert!(blocked(&locks, OpKind::Lock, 8, &["k"]));
+        assert!(blocked(&locks, OpKind::Gate, 8, &["x", "k"]));
+        assert!(!blocked(&locks, OpKind::Unlock, 8, &["k"]));
+        // Another transaction's unlock releases nothing.
+        locks.unlock(TxId(8), &keys(&["k"]));
+        assert_eq!(locks.held_count(), 1);
+        locks.unlock(TxId(7), &keys(&["k"]));
+        assert!(!locks.any_held());
+        assert!(!blocked(&locks, OpKind::Command, 0, &["get", "k"]));
+    }
+
+    #[test]
+    fn a_waiting_lock_request_keeps_its_place() {
+        let mut locks = Locks::default();
+        locks.lock(TxId(1), &keys(&["a"]));
+        // Transaction 2 waits for a and b.
+        let mut batch = ShardBatch::default();
+        batch.push(&head(OpKind::Lock, 2), keys(&["a", "b"]).iter());
+        assert!(locks.blocks(&batch.ops[0], &batch.args));
+        locks.park(Parked {
+            batch,
+            sink: Sink::default(),
+            next: 0,
+            done: Box::new(|_, _| {}),
+        });
+        assert_eq!(locks.parked_count(), 1);
+        // Transaction 3 may not take b ahead of it, nor the whole shard,
+        // but a plain command on b still runs (b is not held).
+        assert!(blocked(&locks, OpKind::Lock, 3, &["b"]));
+        assert!(blocked(&locks, OpKind::LockWhole, 3, &[]));
+        assert!(!blocked(&locks, OpKind::Command, 0, &["get", "b"]));
+        assert!(!blocked(&locks, OpKind::Lock, 3, &["c"]));
+        assert_eq!(locks.take_parked().len(), 1);
+    }
+
+    #[test]
+    fn the_whole_shard_waits_for_keys_and_stops_everything() {
+        let mut locks = Locks::default();
+        locks.lock(TxId(1), &keys(&["a"]));
+        assert!(blocked(&locks, OpKind::LockWhole, 2, &[]));
+        locks.unlock(TxId(1), &keys(&["a"]));
+        assert!(!blocked(&locks, OpKind::LockWhole, 2, &[]));
+        locks.lock_whole(TxId(2));
+        assert!(locks.any_held());
+        assert!(blocked(&locks, OpKind::Command, 0, &["get", "anything"]));
+        assert!(blocked(&locks, OpKind::Lock, 3, &["anything"]));
+        assert!(!blocked(&locks, OpKind::Command, 2, &["get", "anything"]));
+        assert!(!blocked(&locks, OpKind::UnlockWhole, 3, &[]));
+        locks.unlock_whole(TxId(3));
+        assert!(locks.any_held());
+        locks.unlock_whole(TxId(2));
+        assert!(!locks.any_held());
     }
 }
