@@ -1458,3 +1458,104 @@ fn differential_against_redis() {
         mismatches.join("\n")
     );
 }
+
+/// Walks `scan` (HSCAN or SSCAN) over `key` with a small COUNT, deleting
+/// and adding elements between calls, and returns every field or member
+/// it saw.
+fn scan_walk(
+    conn: &mut Conn,
+    scan: &str,
+    key: &str,
+    unit: usize,
+) -> std::collections::HashSet<Vec<u8>> {
+    let (add, del): (&str, &str) = if scan == "HSCAN" {
+        ("HSET", "HDEL")
+    } else {
+        ("SADD", "SREM")
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut cursor = b"0".to_vec();
+    for step in 0..100_000 {
+        let request = c![scan, key, &cursor, "COUNT", "7"];
+        let reply = conn.cmd(&request);
+        let parts = array_elems(&reply).unwrap_or_else(|| panic!("{scan}: {}", show(&reply)));
+        cursor = bulk_content(&parts[0]).unwrap();
+        for chunk in array_elems(&parts[1]).unwrap().chunks(unit) {
+            seen.insert(bulk_content(&chunk[0]).unwrap());
+        }
+        if cursor == b"0" {
+            return seen;
+        }
+        // Elements 900.. come and go; 0..900 stay for the whole walk.
+        let gone = format!("e{}", 900 + step % 100);
+        let request = c![del, key, gone.as_str()];
+        conn.cmd(&request);
+        let new = format!("n{step}");
+        let mut args = c![add, key, new.as_str()];
+        if unit == 2 {
+            args.push(b"v".to_vec());
+        }
+        conn.cmd(&args);
+    }
+    panic!("{scan} walk did not end");
+}
+
+/// Redis's SCAN guarantee for HSCAN and SSCAN on the hashtable forms: an
+/// element present for the whole walk is returned, however the collection
+/// changes between calls. Checked on redis-server too, so the test itself
+/// is known to be fair.
+#[test]
+fn scan_walks_return_elements_present_throughout() {
+    if !Path::new(REDIS).exists() {
+        if std::env::var("SHOAL_SKIP_REDIS_DIFF").as_deref() == Ok("1") {
+            return;
+        }
+        panic!(
+            "{REDIS} not found: install redis-server 7.0 or set SHOAL_SKIP_REDIS_DIFF=1 to skip"
+        );
+    }
+    let redis_port = free_port();
+    let _guard = Guard(vec![Command::new(REDIS)
+        .args([
+            "--port",
+            &redis_port.to_string(),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--bind",
+            "127.0.0.1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn redis-server")]);
+    let shoal = Server::start(&["--threads", "2"]);
+    wait_port(redis_port, "redis-server");
+    for port in [redis_port, shoal.port] {
+        let mut conn = Conn::connect(port);
+        for setup in [c!["SELECT", "9"], c!["FLUSHDB"]] {
+            conn.cmd(&setup);
+        }
+        let mut hset = c!["HSET", "walk-h"];
+        let mut sadd = c!["SADD", "walk-s"];
+        for i in 0..1000 {
+            hset.push(format!("e{i}").into_bytes());
+            hset.push(b"v".to_vec());
+            sadd.push(format!("e{i}").into_bytes());
+        }
+        assert_eq!(conn.cmd(&hset), b":1000\r\n");
+        assert_eq!(conn.cmd(&sadd), b":1000\r\n");
+        for (scan, key, unit) in [("HSCAN", "walk-h", 2), ("SSCAN", "walk-s", 1)] {
+            let seen = scan_walk(&mut conn, scan, key, unit);
+            for i in 0..900 {
+                assert!(
+                    seen.contains(format!("e{i}").as_bytes()),
+                    "port {port}: {scan} missed e{i}"
+                );
+            }
+        }
+        let flush = c!["FLUSHDB"];
+        conn.cmd(&flush);
+    }
+}

@@ -27,6 +27,9 @@ fn read_hash<'a>(ctx: &'a mut ShardCtx<'_>, key: &[u8]) -> Result<Option<&'a Has
     match read_entry(ctx, key) {
         None => Ok(None),
         Some(e) => match &e.value {
+            // A key never holds an empty collection; were one left, it
+            // reads as missing (so random picks never index an empty one).
+            Value::Hash(h) if h.is_empty() => Ok(None),
             Value::Hash(h) => Ok(Some(h)),
             _ => Err(CmdError::WrongType),
         },
@@ -56,6 +59,7 @@ fn existing_hash<'a>(
     match ctx.db().get(key, now) {
         None => Ok(None),
         Some(e) => match &mut e.value {
+            Value::Hash(h) if h.is_empty() => Ok(None),
             Value::Hash(h) => Ok(Some(h)),
             _ => Err(CmdError::WrongType),
         },
@@ -261,10 +265,10 @@ fn hincrby(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
 
 /// Answers a failed write; a hash the write created is not left empty.
 fn fail_write(ctx: &mut ShardCtx<'_>, key: &[u8], e: CmdError, out: &mut ReplyWriter<'_>) {
-    if let Ok(Some(h)) = existing_hash(ctx, key) {
-        if h.is_empty() {
-            ctx.db().remove(key);
-        }
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    if matches!(db.get(key, now).map(|e| &e.value), Some(Value::Hash(h)) if h.is_empty()) {
+        db.remove(key);
     }
     e.reply(out);
 }

@@ -24,6 +24,9 @@ fn read_set<'a>(ctx: &'a mut ShardCtx<'_>, key: &[u8]) -> Result<Option<&'a Set>
     match read_entry(ctx, key) {
         None => Ok(None),
         Some(e) => match &e.value {
+            // A key never holds an empty collection; were one left, it
+            // reads as missing (so random picks never index an empty one).
+            Value::Set(s) if s.is_empty() => Ok(None),
             Value::Set(s) => Ok(Some(s)),
             _ => Err(CmdError::WrongType),
         },
@@ -40,6 +43,7 @@ fn existing_set<'a>(
     match ctx.db().get(key, now) {
         None => Ok(None),
         Some(e) => match &mut e.value {
+            Value::Set(s) if s.is_empty() => Ok(None),
             Value::Set(s) => Ok(Some(s)),
             _ => Err(CmdError::WrongType),
         },
