@@ -125,6 +125,9 @@ impl Listpack {
                 put_len(&mut encoded, value.len());
                 encoded.extend_from_slice(value);
                 let len_start = p.value.start - len_size(p.value.len());
+                let old_len = p.value.end - len_start;
+                self.buf
+                    .reserve_exact(encoded.len().saturating_sub(old_len));
                 self.buf.splice(len_start..p.value.end, encoded);
                 false
             }
@@ -230,6 +233,9 @@ pub enum Hash {
     Listpack(Listpack),
     Table(Box<DenseTable<Pair>>),
 }
+
+/// What a small hash costs besides its buffer: the box `Value` holds.
+const _: () = assert!(std::mem::size_of::<Hash>() == 32);
 
 impl Default for Hash {
     fn default() -> Self {

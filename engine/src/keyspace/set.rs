@@ -192,6 +192,9 @@ pub enum Set {
     Table(Box<DenseTable<Box<[u8]>>>),
 }
 
+/// What a small set costs besides its integers: the box `Value` holds.
+const _: () = assert!(std::mem::size_of::<Set>() == 32);
+
 impl Set {
     /// An empty set of the encoding Redis's `setTypeCreate` picks for a set
     /// whose first member is `first`.
