@@ -488,4 +488,36 @@ mod tests {
         assert_eq!(p.value(), b"");
         assert_eq!(p.field().len(), 130);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Any sequence of sets and removes matches a map, in either
+        /// encoding and across conversions.
+        #[test]
+        fn matches_a_map_model(
+            ops in proptest::collection::vec((0u8..3, 0u8..12, 0usize..12), 1..200),
+        ) {
+            let mut h = Hash::default();
+            let mut model = std::collections::HashMap::new();
+            for (op, field, value_len) in ops {
+                let field = vec![b'f'; usize::from(field)];
+                let value = vec![b'v'; value_len];
+                if op == 2 {
+                    proptest::prop_assert_eq!(h.remove(&field), model.remove(&field).is_some());
+                } else {
+                    let new = h.set(&field, &value, LIMITS) == Ok(true);
+                    proptest::prop_assert_eq!(new, model.insert(field, value).is_none());
+                }
+                h.verify_invariants();
+                proptest::prop_assert_eq!(h.len(), model.len());
+                if h.len() > LIMITS.entries_max {
+                    proptest::prop_assert_eq!(h.encoding(), "hashtable");
+                }
+            }
+            for (f, v) in h.iter() {
+                proptest::prop_assert_eq!(model.get(f).map(|v| &v[..]), Some(v));
+            }
+        }
+    }
 }

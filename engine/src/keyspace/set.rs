@@ -430,4 +430,50 @@ mod tests {
         assert_eq!(s.len(), 7);
         s.verify_invariants();
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Adds, removes and pops match a set of strings, in either
+        /// encoding; an intset holds only canonical integers.
+        #[test]
+        fn matches_a_set_model(
+            ops in proptest::collection::vec((0u8..4, -40i64..40, proptest::bool::ANY), 1..200),
+        ) {
+            let mut s = Set::for_member(b"0");
+            let mut model = std::collections::HashSet::new();
+            for (op, n, as_text) in ops {
+                let member = if as_text && n % 7 == 0 {
+                    format!("x{n}").into_bytes()
+                } else {
+                    n.to_string().into_bytes()
+                };
+                match op {
+                    0 | 1 => {
+                        let new = s.add(&member, 16) == Ok(true);
+                        proptest::prop_assert_eq!(new, model.insert(member));
+                    }
+                    2 => proptest::prop_assert_eq!(s.remove(&member), model.remove(&member)),
+                    _ if s.len() > 1 => {
+                        let count = (n.unsigned_abs() as usize) % s.len();
+                        let indices: Vec<usize> = (0..count).map(|i| i * s.len() / count.max(1)).collect();
+                        let mut unique = indices.clone();
+                        unique.dedup();
+                        for m in s.pop_indices(unique, 16) {
+                            proptest::prop_assert!(model.remove(&m[..]));
+                        }
+                    }
+                    _ => {}
+                }
+                s.verify_invariants();
+                proptest::prop_assert_eq!(s.len(), model.len());
+                if let Set::Ints(ints) = &s {
+                    proptest::prop_assert!(ints.len() <= 16);
+                }
+            }
+            for m in s.iter() {
+                proptest::prop_assert!(model.contains(&m.to_boxed()[..]));
+            }
+        }
+    }
 }
