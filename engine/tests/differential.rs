@@ -1383,6 +1383,9 @@ fn differential_against_redis() {
     wait_port(redis_port, "redis-server");
 
     let mut compared = 0usize;
+    // Steps compared per group, over all four runs (1 and 2 threads, one
+    // by one and pipelined).
+    let mut per_group: Vec<(&str, usize)> = Vec::new();
     let mut mismatches: Vec<String> = Vec::new();
     for (threads, server) in &shoals {
         // Fresh connections on both sides: the steps set per-connection state.
@@ -1431,6 +1434,10 @@ fn differential_against_redis() {
                         continue;
                     }
                     compared += 1;
+                    match per_group.iter_mut().find(|(g, _)| *g == group) {
+                        Some((_, n)) => *n += 1,
+                        None => per_group.push((group, 1)),
+                    }
                     if !same_reply(*mode, &a, &b) {
                         mismatches.push(format!(
                             "[{group}, {how}] {}\n    shoal: {}\n    redis: {}",
@@ -1444,8 +1451,13 @@ fn differential_against_redis() {
         }
     }
     eprintln!(
-        "differential: {compared} commands compared, {} mismatches",
-        mismatches.len()
+        "differential: {compared} commands compared, {} mismatches; per group: {}",
+        mismatches.len(),
+        per_group
+            .iter()
+            .map(|(g, n)| format!("{g} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     for m in &mismatches {
         eprintln!("MISMATCH {m}");

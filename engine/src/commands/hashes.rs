@@ -311,7 +311,7 @@ fn indexed<'a>(hash: &'a Hash) -> impl Fn(usize) -> (&'a [u8], &'a [u8]) {
         Hash::Table(_) => Vec::new(),
     };
     move |i| match hash {
-        Hash::Listpack(_) => pairs[i],
+        Hash::Listpack(_) => pairs.get(i).copied().unwrap_or((&[][..], &[][..])),
         Hash::Table(t) => t
             .at(i)
             .map_or((&[][..], &[][..]), |p| (p.field(), p.value())),
