@@ -115,6 +115,8 @@ fn get(db: &mut Db, key: &[u8], out: &mut Vec<u8>) -> bool {
         Value::Str(bytes) => out.extend_from_slice(bytes),
         Value::Raw(bytes) => out.extend_from_slice(bytes),
         Value::Int(n) => out.extend_from_slice(&n.to_le_bytes()),
+        // GET answers WRONGTYPE here: no bytes to copy.
+        Value::Hash(_) | Value::Set(_) => {}
     }
     true
 }

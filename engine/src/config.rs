@@ -63,6 +63,12 @@ pub struct Config {
     pub logfile: String,
     /// The config file the server started with, if any (INFO config_file).
     pub config_file: String,
+    /// A hash is a listpack while it has at most this many fields...
+    pub hash_max_listpack_entries: usize,
+    /// ...and no field or value longer than this many bytes.
+    pub hash_max_listpack_value: usize,
+    /// A set of integers is an intset while it has at most this many members.
+    pub set_max_intset_entries: usize,
 }
 
 impl Default for Config {
@@ -82,6 +88,10 @@ impl Default for Config {
             loglevel: LogLevel::Notice,
             logfile: String::new(),
             config_file: String::new(),
+            // Redis 7.0's defaults (config.c and the shipped redis.conf).
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
         }
     }
 }
@@ -163,6 +173,17 @@ fn int_in(args: &[String], min: u64, max: u64) -> Result<u64, String> {
             "argument must be between {min} and {max} inclusive"
         )),
     }
+}
+
+/// A memory value (Redis's notation) of at least `min` and at most i64::MAX.
+fn memory_in(args: &[String], min: usize) -> Result<usize, String> {
+    let v = parse_memory(one(args)?)?;
+    if !(min..=i64::MAX as usize).contains(&v) {
+        return Err(format!(
+            "argument must be between {min} and 9223372036854775807 inclusive"
+        ));
+    }
+    Ok(v)
 }
 
 fn yes_no(args: &[String]) -> Result<bool, String> {
@@ -301,6 +322,52 @@ pub static SETTINGS: &[Setting] = &[
         get: |c| c.loglevel.name().into(),
         set: |c, a| {
             c.loglevel = LogLevel::parse(one(a)?).ok_or("argument(s) must be one of the following: debug, verbose, notice, warning, nothing")?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "hash-max-listpack-entries",
+        get: |c| c.hash_max_listpack_entries.to_string(),
+        set: |c, a| {
+            c.hash_max_listpack_entries = int_in(a, 0, i64::MAX as u64)? as usize;
+            Ok(())
+        },
+        mutable: true,
+    },
+    // Redis 7.0 still accepts the ziplist names of the hash settings.
+    Setting {
+        name: "hash-max-ziplist-entries",
+        get: |c| c.hash_max_listpack_entries.to_string(),
+        set: |c, a| {
+            c.hash_max_listpack_entries = int_in(a, 0, i64::MAX as u64)? as usize;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "hash-max-listpack-value",
+        get: |c| c.hash_max_listpack_value.to_string(),
+        set: |c, a| {
+            c.hash_max_listpack_value = memory_in(a, 0)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "hash-max-ziplist-value",
+        get: |c| c.hash_max_listpack_value.to_string(),
+        set: |c, a| {
+            c.hash_max_listpack_value = memory_in(a, 0)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "set-max-intset-entries",
+        get: |c| c.set_max_intset_entries.to_string(),
+        set: |c, a| {
+            c.set_max_intset_entries = int_in(a, 0, i64::MAX as u64)? as usize;
             Ok(())
         },
         mutable: true,
@@ -508,5 +575,42 @@ mod tests {
         );
         c.apply("timeout", &strings(&["10"]), true).unwrap();
         assert_eq!(c.timeout_s, 10);
+    }
+
+    #[test]
+    fn collection_thresholds_have_redis_names_and_aliases() {
+        let mut c = Config::default();
+        assert_eq!(
+            (
+                c.hash_max_listpack_entries,
+                c.hash_max_listpack_value,
+                c.set_max_intset_entries
+            ),
+            (512, 64, 512)
+        );
+        c.apply("hash-max-ziplist-entries", &strings(&["7"]), true)
+            .unwrap();
+        assert_eq!((setting("hash-max-listpack-entries").unwrap().get)(&c), "7");
+        c.apply("hash-max-ziplist-value", &strings(&["9"]), true)
+            .unwrap();
+        assert_eq!(c.hash_max_listpack_value, 9);
+        c.apply(
+            "set-max-intset-entries",
+            &strings(&["9223372036854775807"]),
+            true,
+        )
+        .unwrap();
+        assert_eq!(c.set_max_intset_entries, i64::MAX as usize);
+        // The value limit is a memory setting, as in Redis.
+        c.apply("hash-max-listpack-value", &strings(&["1kb"]), true)
+            .unwrap();
+        assert_eq!(c.hash_max_listpack_value, 1024);
+        let e = c.apply("hash-max-listpack-value", &strings(&["x"]), true);
+        assert!(e.unwrap_err().to_string().contains("memory value"));
+        let e = c.apply("set-max-intset-entries", &strings(&["-1"]), true);
+        assert!(e
+            .unwrap_err()
+            .to_string()
+            .contains("between 0 and 9223372036854775807"));
     }
 }

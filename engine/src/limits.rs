@@ -42,3 +42,13 @@ pub const SCAN_COUNT_MAX: usize = 100_000;
 
 /// The unknown-command error quotes at most this many bytes of arguments.
 pub const ERROR_ARGS_QUOTE_MAX: usize = 128;
+
+/// Bytes a listpack (a small hash) may hold before it becomes a hash table
+/// whatever the settings say: Redis's `LISTPACK_MAX_SAFETY_SIZE`.
+pub const LISTPACK_SIZE_MAX: usize = 1 << 30;
+
+/// HRANDFIELD and SRANDMEMBER with a negative count reply with that many
+/// elements, repeats allowed, whatever the collection's size. Redis builds
+/// such a reply however large (-9223372036854775807 runs it out of memory);
+/// Shoal refuses counts beyond this many elements with an error instead.
+pub const RANDOM_REPLY_LEN_MAX: u64 = 1 << 24;

@@ -246,6 +246,56 @@ fn resp3_clients_get_resp3_replies() {
 }
 
 #[test]
+fn hashes_and_sets_through_the_redis_crate() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    let n: i64 = redis::cmd("HSET")
+        .arg("h")
+        .arg(&[("a", "1"), ("b", "2")])
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(n, 2);
+    let all: std::collections::HashMap<String, i64> =
+        redis::cmd("HGETALL").arg("h").query(&mut c).unwrap();
+    assert_eq!(all.get("b"), Some(&2));
+    let added: i64 = redis::cmd("SADD")
+        .arg("s")
+        .arg(&[1, 2, 3])
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(added, 3);
+    let members: std::collections::HashSet<i64> =
+        redis::cmd("SMEMBERS").arg("s").query(&mut c).unwrap();
+    assert_eq!(members, [1, 2, 3].into_iter().collect());
+    // Negative counts repeat members, up to RANDOM_REPLY_LEN_MAX elements;
+    // beyond it (where Redis would run out of memory) an error, at once.
+    let picks: Vec<i64> = redis::cmd("SRANDMEMBER")
+        .arg("s")
+        .arg(-1000)
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(picks.len(), 1000);
+    assert!(picks.iter().all(|m| (1..=3).contains(m)));
+    for args in [
+        &["SRANDMEMBER", "s", "-9223372036854775807"][..],
+        &["SRANDMEMBER", "s", "-16777217"],
+        &["HRANDFIELD", "h", "-9223372036854775807"],
+        &["HRANDFIELD", "h", "-4611686018427387903", "WITHVALUES"],
+    ] {
+        let mut command = redis::cmd(args[0]);
+        command.arg(&args[1..]);
+        let err = command.query::<redis::Value>(&mut c).unwrap_err();
+        assert!(
+            err.to_string().contains("value is out of range"),
+            "{args:?}: {err}"
+        );
+    }
+    // The huge counts did not disturb anything.
+    let card: i64 = redis::cmd("SCARD").arg("s").query(&mut c).unwrap();
+    assert_eq!(card, 3);
+}
+
+#[test]
 fn pipelines_of_thousands_answer_in_order() {
     let server = Server::start(&[]);
     let mut raw = server.raw();

@@ -46,6 +46,17 @@ pub enum CmdError {
     InvalidCursor,
     ShutdownFailed,
     NoShutdownInProgress,
+    HashValueNotInteger,
+    HashValueNotFloat,
+    /// HINCRBYFLOAT's increment itself is infinite.
+    IncrementNanOrInfinity,
+    /// `value is out of range` (HRANDFIELD WITHVALUES counts; negative
+    /// random counts past `RANDOM_REPLY_LEN_MAX`).
+    OutOfRange,
+    /// A count outside -LONG_MAX..LONG_MAX (HRANDFIELD, SRANDMEMBER).
+    CountOutOfLongRange,
+    /// A hash or set already holds as many elements as it can index.
+    CollectionFull,
 }
 
 impl CmdError {
@@ -96,6 +107,13 @@ impl CmdError {
             CmdError::InvalidCursor => "ERR invalid cursor",
             CmdError::ShutdownFailed => "ERR Errors trying to SHUTDOWN. Check logs.",
             CmdError::NoShutdownInProgress => "ERR No shutdown in progress.",
+            CmdError::HashValueNotInteger => "ERR hash value is not an integer",
+            CmdError::HashValueNotFloat => "ERR hash value is not a float",
+            CmdError::IncrementNanOrInfinity => "ERR value is NaN or Infinity",
+            CmdError::OutOfRange => "ERR value is out of range",
+            // Redis's text, missing "be" included.
+            CmdError::CountOutOfLongRange => "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+            CmdError::CollectionFull => "ERR the collection is too large to add an element",
         }
     }
 
@@ -142,6 +160,12 @@ mod tests {
             CmdError::InvalidCursor,
             CmdError::ShutdownFailed,
             CmdError::NoShutdownInProgress,
+            CmdError::HashValueNotInteger,
+            CmdError::HashValueNotFloat,
+            CmdError::IncrementNanOrInfinity,
+            CmdError::OutOfRange,
+            CmdError::CountOutOfLongRange,
+            CmdError::CollectionFull,
         ];
         for e in all {
             let t = e.text();

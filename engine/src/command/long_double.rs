@@ -21,10 +21,30 @@ extern "C" {
     ) -> c_long;
 }
 
+/// Why [`add_checked`] found no sum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddError {
+    /// The value is not a float as `string2ld` reads one.
+    Value,
+    /// The increment is not.
+    Increment,
+    /// The sum is NaN or infinite.
+    NanOrInfinity,
+}
+
 /// `value + incr`, both parsed as Redis's `string2ld` does, printed as its
 /// `ld2string(LD_STR_HUMAN)` does. (Redis would store an empty string for a
 /// sum too long to print; every finite long double fits its buffer.)
 pub fn add_human(value: &[u8], incr: &[u8]) -> Result<Vec<u8>, CmdError> {
+    add_checked(value, incr).map_err(|e| match e {
+        AddError::NanOrInfinity => CmdError::NanOrInfinity,
+        AddError::Value | AddError::Increment => CmdError::NotFloat,
+    })
+}
+
+/// [`add_human`], telling which input was not a number (HINCRBYFLOAT
+/// words the two errors differently).
+pub fn add_checked(value: &[u8], incr: &[u8]) -> Result<Vec<u8>, AddError> {
     let mut out = [0u8; LONG_DOUBLE_CHARS_MAX];
     // SAFETY: the inputs are valid for reads of their lengths and `out` for
     // writes of its length; the C side reads and writes nothing else and
@@ -40,8 +60,9 @@ pub fn add_human(value: &[u8], incr: &[u8]) -> Result<Vec<u8>, CmdError> {
         )
     };
     match n {
-        -3 => Err(CmdError::NanOrInfinity),
-        n if n < 0 => Err(CmdError::NotFloat),
+        -1 => Err(AddError::Value),
+        -2 => Err(AddError::Increment),
+        n if n < 0 => Err(AddError::NanOrInfinity),
         n => Ok(out[..(n as usize).min(out.len())].to_vec()),
     }
 }
@@ -76,6 +97,14 @@ mod tests {
         assert_eq!(add_human(b"1\0junk", b"1"), Err(CmdError::NotFloat));
         let long = "1".repeat(LONG_DOUBLE_CHARS_MAX);
         assert_eq!(add(&long, "1"), Err(CmdError::NotFloat));
+    }
+
+    #[test]
+    fn errors_say_which_input_is_bad() {
+        assert_eq!(add_checked(b"x", b"1"), Err(AddError::Value));
+        assert_eq!(add_checked(b"1", b"x"), Err(AddError::Increment));
+        assert_eq!(add_checked(b"x", b"x"), Err(AddError::Value));
+        assert_eq!(add_checked(b"0", b"inf"), Err(AddError::NanOrInfinity));
     }
 
     #[test]

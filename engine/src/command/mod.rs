@@ -167,11 +167,15 @@ impl Acl {
     pub const BLOCKING: Acl = Acl(1 << 9);
     pub const PUBSUB: Acl = Acl(1 << 10);
     pub const TRANSACTION: Acl = Acl(1 << 11);
+    pub const SET: Acl = Acl(1 << 12);
+    pub const HASH: Acl = Acl(1 << 13);
 
     pub const NAMES: &'static [(Acl, &'static str)] = &[
         (Acl::KEYSPACE, "keyspace"),
         (Acl::READ, "read"),
         (Acl::WRITE, "write"),
+        (Acl::SET, "set"),
+        (Acl::HASH, "hash"),
         (Acl::STRING, "string"),
         (Acl::ADMIN, "admin"),
         (Acl::FAST, "fast"),

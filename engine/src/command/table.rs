@@ -10,11 +10,13 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Every family's commands, in the order `COMMAND` lists them.
-fn families() -> [&'static [CommandSpec]; 6] {
+fn families() -> [&'static [CommandSpec]; 8] {
     [
         commands::connection::COMMANDS,
         commands::server::COMMANDS,
         commands::strings::COMMANDS,
+        commands::hashes::COMMANDS,
+        commands::sets::COMMANDS,
         commands::keys::COMMANDS,
         commands::introspection::COMMANDS,
         commands::transactions::COMMANDS,

@@ -210,11 +210,34 @@ fn keys(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) -> Pa
 const SCAN_SHARD_SHIFT: u32 = 56;
 const _: () = assert!(crate::limits::THREADS_MAX <= 1 << (64 - SCAN_SHARD_SHIFT));
 
-fn parse_cursor(raw: &[u8]) -> Result<u64, CmdError> {
-    std::str::from_utf8(raw)
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .ok_or(CmdError::InvalidCursor)
+/// Parses a cursor as Redis's `parseScanCursorOrReply` (strtoul, then its
+/// own checks): an optional sign (a negative cursor wraps, so "-1" is
+/// u64::MAX), decimal digits and nothing after; no leading space; overflow
+/// is an error; the empty string is 0.
+pub(crate) fn parse_cursor(raw: &[u8]) -> Result<u64, CmdError> {
+    if raw.is_empty() {
+        return Ok(0);
+    }
+    let (negative, digits) = match raw.first() {
+        Some(b'-') => (true, &raw[1..]),
+        Some(b'+') => (false, &raw[1..]),
+        _ => (false, raw),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(CmdError::InvalidCursor);
+    }
+    let mut value: u64 = 0;
+    for &d in digits {
+        value = value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+            .ok_or(CmdError::InvalidCursor)?;
+    }
+    Ok(if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    })
 }
 
 /// SCAN's route: the shard its cursor names.
@@ -513,3 +536,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         .subcommands(OBJECT_SUBCOMMANDS)
         .doc("generic", "2.2.3", "Depends on subcommand.", "A container for object introspection commands."),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_parse_as_strtoul_with_redis_checks() {
+        assert_eq!(parse_cursor(b"0"), Ok(0));
+        assert_eq!(parse_cursor(b""), Ok(0));
+        assert_eq!(parse_cursor(b"+7"), Ok(7));
+        assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
+        assert_eq!(parse_cursor(b"-0"), Ok(0));
+        assert_eq!(parse_cursor(b"18446744073709551615"), Ok(u64::MAX));
+        for bad in [
+            &b" 1"[..],
+            b"1 ",
+            b"-",
+            b"+",
+            b"x",
+            b"18446744073709551616",
+            b"1x",
+        ] {
+            assert_eq!(parse_cursor(bad), Err(CmdError::InvalidCursor));
+        }
+    }
+}

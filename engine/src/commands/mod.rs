@@ -2,9 +2,11 @@
 //! table entries (`COMMANDS`), gathered by `command::table`.
 
 pub mod connection;
+pub mod hashes;
 pub mod introspection;
 pub mod keys;
 pub mod server;
+pub mod sets;
 pub mod strings;
 pub mod transactions;
 
@@ -22,4 +24,120 @@ pub fn read_entry<'a>(ctx: &'a mut ShardCtx<'_>, key: &[u8]) -> Option<&'a mut E
         shard.stats.keyspace_misses += 1;
     }
     found
+}
+
+/// Random picks for one command, seeded from the shard's `next_random()`
+/// before the command borrows its collection (SplitMix64; not for secrets).
+pub struct Picker(u64);
+
+impl Picker {
+    pub fn new(ctx: &mut ShardCtx<'_>) -> Picker {
+        Picker(ctx.shard.next_random())
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n` > 0), by multiply-shift.
+    pub fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
+    }
+
+    /// `count` distinct indices below `len` (`count` <= `len`), uniformly
+    /// chosen and in random order: Floyd's sampling, then a shuffle. O(count)
+    /// time and memory, whatever `len` is.
+    pub fn distinct(&mut self, len: usize, count: usize) -> Vec<usize> {
+        let mut chosen: std::collections::HashSet<usize, ahash::RandomState> =
+            std::collections::HashSet::with_capacity_and_hasher(count, Default::default());
+        let mut out = Vec::with_capacity(count);
+        for j in len - count..len {
+            let t = self.below(j + 1);
+            let pick = if chosen.insert(t) { t } else { j };
+            chosen.insert(pick);
+            out.push(pick);
+        }
+        for i in (1..out.len()).rev() {
+            let k = self.below(i + 1);
+            out.swap(i, k);
+        }
+        out
+    }
+}
+
+/// SCAN-family options after the cursor: `[MATCH pattern] [COUNT count]`.
+pub struct ScanOptions<'a> {
+    pub pattern: Option<&'a [u8]>,
+    pub count: usize,
+}
+
+impl<'a> ScanOptions<'a> {
+    /// Parses the options from position `from` as Redis's
+    /// `scanGenericCommand` does for a key's collection (no TYPE).
+    pub fn parse(argv: &'a [bytes::Bytes], from: usize) -> Result<Self, crate::command::CmdError> {
+        use crate::command::{ArgCursor, CmdError};
+        let mut args = ArgCursor::new(argv, from);
+        let mut options = ScanOptions {
+            pattern: None,
+            count: 10,
+        };
+        while args.has_more() {
+            if args.eat("MATCH") {
+                let p = args.next_bytes();
+                // "*" matches everything; Redis skips matching for it.
+                options.pattern = (p != b"*").then_some(p);
+            } else if args.eat("COUNT") {
+                let n = args.next_i64();
+                if n < 1 {
+                    args.fail(CmdError::Syntax);
+                }
+                options.count = usize::try_from(n)
+                    .unwrap_or(1)
+                    .min(crate::limits::SCAN_COUNT_MAX);
+            } else {
+                args.fail(CmdError::Syntax);
+            }
+        }
+        args.finish().map(|()| options)
+    }
+
+    pub fn matches(&self, subject: &[u8]) -> bool {
+        self.pattern
+            .is_none_or(|p| crate::keyspace::glob::glob_match(p, subject, false))
+    }
+}
+
+/// The reply to HSCAN/SSCAN on a missing key: cursor 0, nothing found.
+pub fn reply_empty_scan(out: &mut shoal_proto::ReplyWriter<'_>) {
+    out.array(2);
+    out.bulk(b"0");
+    out.array(0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_picks_are_distinct_in_range_and_cover_everything() {
+        let mut p = Picker(7);
+        for (len, count) in [(1, 1), (10, 3), (10, 10), (1000, 999), (5, 0)] {
+            let picks = p.distinct(len, count);
+            assert_eq!(picks.len(), count);
+            let set: std::collections::HashSet<usize> = picks.iter().copied().collect();
+            assert_eq!(set.len(), count);
+            assert!(picks.iter().all(|&i| i < len));
+        }
+        let mut seen = [0u32; 10];
+        for _ in 0..2000 {
+            for i in p.distinct(10, 2) {
+                seen[i] += 1;
+            }
+        }
+        assert!(seen.iter().all(|&n| n > 250), "{seen:?}");
+    }
 }

@@ -244,6 +244,13 @@ fn getex(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         i += 1;
     }
     let now = ctx.now_ms;
+    // As Redis: a missing key or one of another type is answered before
+    // the expire time is checked.
+    match read_entry(ctx, &argv[1]) {
+        None => return out.null(),
+        Some(e) if !e.value.is_string() => return CmdError::WrongType.reply(out),
+        Some(_) => {}
+    }
     let deadline = match expire {
         ExpireArg::None | ExpireArg::Persist | ExpireArg::KeepTtl => 0,
         kind => match expire_deadline(kind, raw, now, "getex") {
@@ -251,10 +258,9 @@ fn getex(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
             Err(e) => return e.reply(out),
         },
     };
-    match read_entry(ctx, &argv[1]) {
-        None => return out.null(),
-        Some(e) if !e.value.is_string() => return CmdError::WrongType.reply(out),
+    match ctx.db().get(&argv[1], now) {
         Some(e) => out.bulk(e.value.string_bytes(&mut itoa::Buffer::new())),
+        None => return out.null(),
     }
     let db = ctx.db();
     match expire {

@@ -2,20 +2,29 @@
 //! an optional expiry. Expired entries are removed lazily on access (here)
 //! and actively by the shard's bounded sweep (`Db::sweep_expired`).
 
+pub mod dense;
 pub mod glob;
+pub mod hash;
 pub mod segment;
+pub mod set;
 pub mod table;
 
+use hash::Hash;
+use set::Set;
 use std::collections::HashMap;
 use table::{Slot, Table, TableEntry};
 
 /// A stored value. Strings keep Redis's three encodings: integers as
 /// integers, short immutable strings, and growable strings (APPEND, SETRANGE).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Collections are boxed, so a value stays three words (see the size check
+/// on [`Entry`]); each box holds the collection's compact or large form.
+#[derive(Debug, Clone)]
 pub enum Value {
     Int(i64),
     Str(Box<[u8]>),
     Raw(Vec<u8>),
+    Hash(Box<Hash>),
+    Set(Box<Set>),
 }
 
 /// Redis stores strings of up to this many bytes as `embstr`.
@@ -42,6 +51,8 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Int(_) | Value::Str(_) | Value::Raw(_) => "string",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
         }
     }
 
@@ -51,6 +62,8 @@ impl Value {
             Value::Int(_) => "int",
             Value::Str(b) if b.len() <= EMBSTR_LEN_MAX => "embstr",
             Value::Str(_) | Value::Raw(_) => "raw",
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
         }
     }
 
@@ -59,12 +72,14 @@ impl Value {
         matches!(self, Value::Int(_) | Value::Str(_) | Value::Raw(_))
     }
 
-    /// The string's bytes; integers are formatted into `scratch`.
+    /// The string's bytes; integers are formatted into `scratch`. Empty for
+    /// a value that is not a string (callers check [`Value::is_string`]).
     pub fn string_bytes<'a>(&'a self, scratch: &'a mut itoa::Buffer) -> &'a [u8] {
         match self {
             Value::Int(n) => scratch.format(*n).as_bytes(),
             Value::Str(b) => b,
             Value::Raw(v) => v,
+            Value::Hash(_) | Value::Set(_) => &[],
         }
     }
 
@@ -79,12 +94,13 @@ impl Value {
         }
     }
 
-    /// The string's length in bytes.
+    /// The string's length in bytes (0 for a value that is not a string).
     pub fn string_len(&self) -> usize {
         match self {
             Value::Int(n) => itoa::Buffer::new().format(*n).len(),
             Value::Str(b) => b.len(),
             Value::Raw(v) => v.len(),
+            Value::Hash(_) | Value::Set(_) => 0,
         }
     }
 
@@ -171,6 +187,12 @@ pub struct Entry {
     expire_at_ms: u64,
 }
 
+/// Bytes of an [`Entry`]: memory per key is a headline figure, so a new
+/// value type must not grow it (box what does not fit).
+pub const ENTRY_SIZE: usize = 56;
+const _: () = assert!(std::mem::size_of::<Entry>() == ENTRY_SIZE);
+const _: () = assert!(std::mem::size_of::<Value>() == 24);
+
 impl TableEntry for Entry {
     fn key(&self) -> &[u8] {
         self.key.as_bytes()
@@ -183,6 +205,8 @@ impl TableEntry for Entry {
         match &self.value {
             Value::Str(b) => segment::prefetch(b.as_ptr()),
             Value::Raw(v) => segment::prefetch(v.as_ptr()),
+            Value::Hash(h) => segment::prefetch(&**h as *const Hash),
+            Value::Set(s) => segment::prefetch(&**s as *const Set),
             Value::Int(_) => {}
         }
     }
@@ -404,6 +428,38 @@ impl Db {
         }
     }
 
+    /// The live entry for `key`, or a new one holding `make()` (without an
+    /// expiry) if there is none; one lookup either way. An expired entry is
+    /// replaced as if absent. The flag says whether the entry is new.
+    pub fn get_or_insert_with(
+        &mut self,
+        key: &[u8],
+        now_ms: u64,
+        make: impl FnOnce() -> Value,
+    ) -> (&mut Entry, bool) {
+        match self.table.entry(key) {
+            Slot::Occupied(entry) => {
+                if !entry.is_expired(now_ms) {
+                    return (entry, false);
+                }
+                self.expired_total += 1;
+                self.volatile -= 1;
+                touch_watched(&mut self.watched, &mut self.touch_seq, key);
+                entry.expire_at_ms = 0;
+                entry.value = make();
+                (entry, true)
+            }
+            Slot::Vacant(vacant) => (
+                vacant.insert(Entry {
+                    key: Key::new(key),
+                    value: make(),
+                    expire_at_ms: 0,
+                }),
+                true,
+            ),
+        }
+    }
+
     /// Replaces the value of a live entry, keeping its expiry.
     pub fn set_keep_ttl(&mut self, key: &[u8], value: Value, now_ms: u64) {
         match self.get(key, now_ms) {
@@ -591,7 +647,7 @@ mod tests {
         for (i, k) in keys.iter().enumerate() {
             let e = d.get(k, 0).expect("present");
             assert_eq!(e.key(), &k[..]);
-            assert_eq!(e.value, Value::Int(i as i64));
+            assert!(matches!(e.value, Value::Int(n) if n == i as i64));
             assert!(matches!(
                 (&e.key, k.len() <= KEY_INLINE_MAX),
                 (Key::Inline { .. }, true) | (Key::Heap(_), false)
@@ -618,10 +674,10 @@ mod tests {
         assert!(matches!(&e.value, Value::Str(b) if b.as_ptr() == before && &b[..] == b"wxyz"));
         assert_eq!(e.expire_at_ms(), Some(100));
         d.set_string(b"k", b"1234", 0, 0);
-        assert_eq!(
-            d.get(b"k", 0).map(|e| e.value.clone()),
+        assert!(matches!(
+            d.get(b"k", 0).map(|e| &e.value),
             Some(Value::Int(1234))
-        );
+        ));
         d.set_string(b"k", b"abcdefgh", 0, 0);
         assert_eq!(d.get(b"k", 0).map(|e| e.value.encoding()), Some("embstr"));
         d.verify_invariants();
@@ -668,6 +724,58 @@ mod tests {
         d.set(b"a", Value::Int(2), 50, 0);
         assert!(d.set_expire(b"a", 0, 0));
         assert_eq!(d.volatile_len(), 0);
+        d.verify_invariants();
+    }
+
+    #[test]
+    fn get_or_insert_creates_once_and_replaces_expired_entries() {
+        let mut d = db();
+        let (e, created) = d.get_or_insert_with(b"h", 0, || Value::Hash(Box::default()));
+        assert!(created);
+        if let Value::Hash(h) = &mut e.value {
+            let limits = hash::HashLimits {
+                entries_max: 8,
+                value_len_max: 8,
+            };
+            assert_eq!(h.set(b"f", b"v", limits), Ok(true));
+        }
+        let (e, created) = d.get_or_insert_with(b"h", 0, || Value::Int(0));
+        assert!(!created);
+        assert_eq!(e.value.type_name(), "hash");
+        // An expired collection is replaced as if absent, and counted.
+        assert!(d.set_expire(b"h", 10, 0));
+        assert_eq!(d.volatile_len(), 1);
+        let (e, created) = d.get_or_insert_with(b"h", 20, || {
+            Value::Set(Box::new(set::Set::for_member(b"1")))
+        });
+        assert!(created);
+        assert_eq!(e.value.encoding(), "intset");
+        assert_eq!(e.expire_at_ms(), None);
+        assert_eq!((d.volatile_len(), d.expired_total), (0, 1));
+        d.verify_invariants();
+    }
+
+    #[test]
+    fn collections_expire_and_are_swept_like_strings() {
+        let mut d = db();
+        for i in 0..100u32 {
+            let key = format!("h{i}");
+            let (e, _) = d.get_or_insert_with(key.as_bytes(), 0, || Value::Hash(Box::default()));
+            assert_eq!(e.value.type_name(), "hash");
+            let key = format!("s{i}");
+            d.set(
+                key.as_bytes(),
+                Value::Set(Box::new(set::Set::for_member(b"x"))),
+                10,
+                0,
+            );
+        }
+        assert_eq!((d.len(), d.volatile_len()), (200, 100));
+        let mut removed = 0;
+        while d.volatile_len() > 0 {
+            removed += d.sweep_expired(50, 20);
+        }
+        assert_eq!((removed, d.len()), (100, 100));
         d.verify_invariants();
     }
 

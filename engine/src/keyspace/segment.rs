@@ -257,7 +257,7 @@ impl<E: TableEntry> Segment<E> {
 
     /// Inserts an entry whose key is not present. The caller makes room
     /// first (`has_room`, else `grow`).
-    pub fn insert_unique(&mut self, hash: u64, entry: E) {
+    pub fn insert_unique(&mut self, hash: u64, entry: E) -> &mut E {
         debug_assert!(self.len < self.slots.len(), "insert into a full segment");
         let tag = tag_of(hash);
         let (mut chunk, stride) = self.probe(hash);
@@ -265,9 +265,8 @@ impl<E: TableEntry> Segment<E> {
         loop {
             if let Some(slot) = slots_of(self.chunks[chunk].empties()).next() {
                 self.chunks[chunk].bytes[slot] = tag;
-                self.slots[chunk * CHUNK_SLOTS + slot] = Some(entry);
                 self.len += 1;
-                return;
+                return self.slots[chunk * CHUNK_SLOTS + slot].insert(entry);
             }
             self.chunks[chunk].count_passing();
             chunk = (chunk + stride) & mask;

@@ -67,11 +67,11 @@ pub struct Vacant<'t, E: TableEntry> {
 
 impl<'t, E: TableEntry> Vacant<'t, E> {
     /// Inserts `entry`, whose key must be the one [`Table::entry`] was
-    /// asked for.
-    pub fn insert(self, entry: E) {
+    /// asked for, and returns it in its place.
+    pub fn insert(self, entry: E) -> &'t mut E {
         debug_assert_eq!(self.table.hash_key(entry.key()), self.hash, "another key");
-        self.table.segments[self.segment_index].insert_unique(self.hash, entry);
         self.table.len += 1;
+        self.table.segments[self.segment_index].insert_unique(self.hash, entry)
     }
 }
 

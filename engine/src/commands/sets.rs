@@ -1,0 +1,335 @@
+//! The set family, single-key commands (`keyspace/set.rs`). SMOVE, SINTER,
+//! SUNION, SDIFF and the *STORE forms span keys and come with cross-shard
+//! transactions.
+
+use super::{read_entry, reply_empty_scan, Picker, ScanOptions};
+use crate::command::args::parse_i64;
+use crate::command::{Acl, CmdError, CommandSpec, Exec, Flags};
+use crate::commands::keys::parse_cursor;
+use crate::keyspace::set::{Member, Set};
+use crate::keyspace::Value;
+use crate::limits::RANDOM_REPLY_LEN_MAX;
+use crate::shard::ShardCtx;
+use bytes::Bytes;
+use shoal_proto::ReplyWriter;
+
+/// `set-max-intset-entries` now.
+fn intset_max(ctx: &ShardCtx<'_>) -> usize {
+    ctx.node.config().set_max_intset_entries
+}
+
+/// The set at `key` for reading (a keyspace hit or miss): `None` when the
+/// key is missing, WRONGTYPE when it holds something else.
+fn read_set<'a>(ctx: &'a mut ShardCtx<'_>, key: &[u8]) -> Result<Option<&'a Set>, CmdError> {
+    match read_entry(ctx, key) {
+        None => Ok(None),
+        Some(e) => match &e.value {
+            // A key never holds an empty collection; were one left, it
+            // reads as missing (so random picks never index an empty one).
+            Value::Set(s) if s.is_empty() => Ok(None),
+            Value::Set(s) => Ok(Some(s)),
+            _ => Err(CmdError::WrongType),
+        },
+    }
+}
+
+/// The existing set at `key` for writing (no keyspace hit or miss, as
+/// Redis's `lookupKeyWrite`).
+fn existing_set<'a>(
+    ctx: &'a mut ShardCtx<'_>,
+    key: &[u8],
+) -> Result<Option<&'a mut Set>, CmdError> {
+    let now = ctx.now_ms;
+    match ctx.db().get(key, now) {
+        None => Ok(None),
+        Some(e) => match &mut e.value {
+            Value::Set(s) if s.is_empty() => Ok(None),
+            Value::Set(s) => Ok(Some(s)),
+            _ => Err(CmdError::WrongType),
+        },
+    }
+}
+
+fn write_member(member: Member<'_>, out: &mut ReplyWriter<'_>) {
+    out.bulk(member.bytes(&mut itoa::Buffer::new()));
+}
+
+/// SADD key member [member ...]
+fn sadd(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let intset_max = intset_max(ctx);
+    let now = ctx.now_ms;
+    let (entry, _) = ctx.db().get_or_insert_with(&argv[1], now, || {
+        Value::Set(Box::new(Set::for_member(&argv[2])))
+    });
+    let Value::Set(set) = &mut entry.value else {
+        return CmdError::WrongType.reply(out);
+    };
+    let mut added = 0;
+    for member in &argv[2..] {
+        match set.add(member, intset_max) {
+            Ok(true) => added += 1,
+            Ok(false) => {}
+            Err(_) => return CmdError::CollectionFull.reply(out),
+        }
+    }
+    if added > 0 {
+        ctx.db().touch(&argv[1]);
+    }
+    out.integer(added);
+}
+
+/// SREM key member [member ...]
+fn srem(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let set = match existing_set(ctx, &argv[1]) {
+        Ok(Some(s)) => s,
+        Ok(None) => return out.integer(0),
+        Err(e) => return e.reply(out),
+    };
+    let removed = argv[2..].iter().filter(|m| set.remove(m)).count();
+    if set.is_empty() {
+        ctx.db().remove(&argv[1]);
+    } else if removed > 0 {
+        ctx.db().touch(&argv[1]);
+    }
+    out.integer(removed as i64);
+}
+
+/// SMEMBERS key
+fn smembers(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    match read_set(ctx, &argv[1]) {
+        Ok(Some(s)) => {
+            out.set(s.len());
+            for m in s.iter() {
+                write_member(m, out);
+            }
+        }
+        Ok(None) => out.set(0),
+        Err(e) => e.reply(out),
+    }
+}
+
+/// SISMEMBER key member
+fn sismember(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    match read_set(ctx, &argv[1]) {
+        Ok(s) => out.integer(i64::from(s.is_some_and(|s| s.contains(&argv[2])))),
+        Err(e) => e.reply(out),
+    }
+}
+
+/// SMISMEMBER key member [member ...]
+fn smismember(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let set = match read_set(ctx, &argv[1]) {
+        Ok(s) => s,
+        Err(e) => return e.reply(out),
+    };
+    out.array(argv.len() - 2);
+    for member in &argv[2..] {
+        out.integer(i64::from(set.is_some_and(|s| s.contains(member))));
+    }
+}
+
+/// SCARD key
+fn scard(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    match read_set(ctx, &argv[1]) {
+        Ok(s) => out.integer(s.map_or(0, |s| s.len() as i64)),
+        Err(e) => e.reply(out),
+    }
+}
+
+/// SPOP key [count]
+///
+/// O(count): members are picked by index, which is O(1) in both encodings
+/// (an intset's sorted array, a table's dense vector); a table removes each
+/// in O(1), an intset all of them in one pass.
+fn spop(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    if argv.len() > 3 {
+        return CmdError::Syntax.reply(out);
+    }
+    // Redis 7.0's getPositiveLongFromObjectOrReply: one error for a count
+    // that is negative or not a number.
+    let count = match argv.get(2).map(|c| parse_i64(c)) {
+        None => None,
+        Some(Some(n)) if n >= 0 => Some(n as u64),
+        Some(_) => return CmdError::CountNegative.reply(out),
+    };
+    let intset_max = intset_max(ctx);
+    let mut picker = Picker::new(ctx);
+    let set = match existing_set(ctx, &argv[1]) {
+        Ok(Some(s)) => s,
+        Ok(None) if count.is_some() => return out.set(0),
+        Ok(None) => return out.null(),
+        Err(e) => return e.reply(out),
+    };
+    let size = set.len();
+    match count {
+        None => {
+            let index = picker.below(size);
+            let popped = set.pop_indices(vec![index], intset_max);
+            out.bulk(popped.first().map_or(&[][..], |m| &m[..]));
+        }
+        Some(0) => return out.set(0),
+        Some(n) if n >= size as u64 => {
+            out.set(size);
+            for m in set.iter() {
+                write_member(m, out);
+            }
+            ctx.db().remove(&argv[1]);
+            return;
+        }
+        Some(n) => {
+            // n < size, so it fits a usize and the picks are bounded by the set.
+            let indices = picker.distinct(size, n as usize);
+            let popped = set.pop_indices(indices, intset_max);
+            out.set(popped.len());
+            for m in &popped {
+                out.bulk(m);
+            }
+        }
+    }
+    if set.is_empty() {
+        ctx.db().remove(&argv[1]);
+    } else {
+        ctx.db().touch(&argv[1]);
+    }
+}
+
+/// SRANDMEMBER key [count]
+///
+/// O(count): uniform picks by index (see SPOP); distinct picks by Floyd's
+/// sampling, which never looks at more than `count` indices.
+fn srandmember(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    if argv.len() > 3 {
+        return CmdError::Syntax.reply(out);
+    }
+    let count = match argv.get(2).map(|c| parse_i64(c)) {
+        None => None,
+        Some(None) => return CmdError::NotInteger.reply(out),
+        Some(Some(i64::MIN)) => return CmdError::CountOutOfLongRange.reply(out),
+        Some(Some(n)) => Some(n),
+    };
+    let mut picker = Picker::new(ctx);
+    let set = match read_set(ctx, &argv[1]) {
+        Ok(Some(s)) => s,
+        Ok(None) if count.is_some() => return out.array(0),
+        Ok(None) => return out.null(),
+        Err(e) => return e.reply(out),
+    };
+    let size = set.len();
+    let Some(count) = count else {
+        return write_member(set.at(picker.below(size)), out);
+    };
+    let n = count.unsigned_abs();
+    let reply_len = if count < 0 { n } else { n.min(size as u64) };
+    if reply_len > RANDOM_REPLY_LEN_MAX {
+        return CmdError::OutOfRange.reply(out);
+    }
+    // Bounded by the set's size or RANDOM_REPLY_LEN_MAX just above.
+    let reply_len = reply_len as usize;
+    out.array(reply_len);
+    if count < 0 {
+        for _ in 0..reply_len {
+            write_member(set.at(picker.below(size)), out);
+        }
+    } else if reply_len == size {
+        for m in set.iter() {
+            write_member(m, out);
+        }
+    } else {
+        for i in picker.distinct(size, reply_len) {
+            write_member(set.at(i), out);
+        }
+    }
+}
+
+/// SSCAN key cursor [MATCH pattern] [COUNT count]
+fn sscan(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let cursor = match parse_cursor(&argv[2]) {
+        Ok(c) => c,
+        Err(e) => return e.reply(out),
+    };
+    let set = match read_set(ctx, &argv[1]) {
+        Ok(Some(s)) => s,
+        Ok(None) => return reply_empty_scan(out),
+        Err(e) => return e.reply(out),
+    };
+    let options = match ScanOptions::parse(argv, 3) {
+        Ok(o) => o,
+        Err(e) => return e.reply(out),
+    };
+    let mut found: Vec<Box<[u8]>> = Vec::new();
+    let next = match set {
+        // An intset is returned whole in one call, as Redis does.
+        Set::Ints(s) => {
+            let mut scratch = itoa::Buffer::new();
+            for v in s.iter() {
+                let m = scratch.format(v).as_bytes();
+                if options.matches(m) {
+                    found.push(m.into());
+                }
+            }
+            0
+        }
+        Set::Table(t) => t.scan(cursor, options.count, |m| {
+            if options.matches(m) {
+                found.push(m.clone());
+            }
+        }),
+    };
+    out.array(2);
+    out.bulk(itoa::Buffer::new().format(next).as_bytes());
+    out.array(found.len());
+    for m in found {
+        out.bulk(&m);
+    }
+}
+
+const SET: Acl = Acl::SET;
+const READ_FAST: Flags = Flags::READONLY.or(Flags::FAST);
+
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("sadd", -3, Exec::Shard(sadd))
+        .flags(Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(SET)
+        .doc("set", "1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", "Add one or more members to a set"),
+    CommandSpec::new("srem", -3, Exec::Shard(srem))
+        .flags(Flags::WRITE.or(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(SET)
+        .doc("set", "1.0.0", "O(N) where N is the number of members to be removed.", "Remove one or more members from a set"),
+    CommandSpec::new("smembers", 2, Exec::Shard(smembers))
+        .flags(Flags::READONLY)
+        .keys(1, 1, 1)
+        .acl(SET)
+        .doc("set", "1.0.0", "O(N) where N is the set cardinality.", "Get all the members in a set"),
+    CommandSpec::new("sismember", 3, Exec::Shard(sismember))
+        .flags(READ_FAST)
+        .keys(1, 1, 1)
+        .acl(SET)
+        .doc("set", "1.0.0", "O(1)", "Determine if a given value is a member of a set"),
+    CommandSpec::new("smismember", -3, Exec::Shard(smismember))
+        .flags(READ_FAST)
+        .keys(1, 1, 1)
+        .acl(SET)
+        .doc("set", "6.2.0", "O(N) where N is the number of elements being checked for membership", "Returns the membership associated with the given elements for a set"),
+    CommandSpec::new("scard", 2, Exec::Shard(scard))
+        .flags(READ_FAST)
+        .keys(1, 1, 1)
+        .acl(SET)
+        .doc("set", "1.0.0", "O(1)", "Get the number of members in a set"),
+    CommandSpec::new("spop", -2, Exec::Shard(spop))
+        .flags(Flags::WRITE.or(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(SET)
+        .doc("set", "1.0.0", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", "Remove and return one or multiple random members from a set"),
+    CommandSpec::new("srandmember", -2, Exec::Shard(srandmember))
+        .flags(Flags::READONLY)
+        .keys(1, 1, 1)
+        .acl(SET)
+        .doc("set", "1.0.0", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", "Get one or multiple random members from a set"),
+    CommandSpec::new("sscan", -3, Exec::Shard(sscan))
+        .flags(Flags::READONLY)
+        .keys(1, 1, 1)
+        .acl(SET)
+        .doc("set", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", "Incrementally iterate Set elements"),
+];
