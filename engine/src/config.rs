@@ -4,6 +4,7 @@
 //! `CONFIG GET` and `CONFIG SET`.
 
 use crate::limits::{DATABASES_DEFAULT, DATABASES_MAX, THREADS_MAX};
+pub use crate::pubsub::OutputLimit;
 use std::fmt;
 
 /// `loglevel`, as Redis names the levels.
@@ -69,6 +70,11 @@ pub struct Config {
     pub hash_max_listpack_value: usize,
     /// A set of integers is an intset while it has at most this many members.
     pub set_max_intset_entries: usize,
+    /// `client-output-buffer-limit` of the pubsub class.
+    pub output_limit_pubsub: OutputLimit,
+    /// `client-output-buffer-limit` of the replica class (no client is of
+    /// it until replication exists; kept so that configs round-trip).
+    pub output_limit_replica: OutputLimit,
 }
 
 impl Default for Config {
@@ -92,6 +98,16 @@ impl Default for Config {
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
+            output_limit_pubsub: OutputLimit {
+                hard_bytes: 32 * 1024 * 1024,
+                soft_bytes: 8 * 1024 * 1024,
+                soft_seconds: 60,
+            },
+            output_limit_replica: OutputLimit {
+                hard_bytes: 256 * 1024 * 1024,
+                soft_bytes: 64 * 1024 * 1024,
+                soft_seconds: 60,
+            },
         }
     }
 }
@@ -196,6 +212,64 @@ fn yes_no(args: &[String]) -> Result<bool, String> {
 
 fn yn(b: bool) -> String {
     if b { "yes" } else { "no" }.into()
+}
+
+/// `client-output-buffer-limit`: classes with hard, soft and seconds, as
+/// Redis writes them.
+fn output_limits(c: &Config) -> String {
+    let class = |name: &str, l: OutputLimit| {
+        format!(
+            "{name} {} {} {}",
+            l.hard_bytes, l.soft_bytes, l.soft_seconds
+        )
+    };
+    format!(
+        "{} {} {}",
+        class("normal", OutputLimit::default()),
+        class("slave", c.output_limit_replica),
+        class("pubsub", c.output_limit_pubsub)
+    )
+}
+
+/// Sets the classes named in `args` (`<class> <hard> <soft> <seconds>` ...).
+/// Limits of normal clients are not supported: only 0 0 0 is accepted.
+fn set_output_limits(c: &mut Config, args: &[String]) -> Result<(), String> {
+    let words: Vec<&str> = args.iter().flat_map(|a| a.split_whitespace()).collect();
+    if words.is_empty() || !words.len().is_multiple_of(4) {
+        return Err("Wrong number of arguments in buffer limit configuration.".into());
+    }
+    let mut next = c.clone();
+    for group in words.chunks_exact(4) {
+        let hard = parse_memory(group[1]).map_err(|_| {
+            "Error in hard, soft or soft_seconds setting in buffer limit configuration.".to_string()
+        })?;
+        let soft = parse_memory(group[2]).map_err(|_| {
+            "Error in hard, soft or soft_seconds setting in buffer limit configuration.".to_string()
+        })?;
+        let seconds: u64 = group[3].parse().map_err(|_| {
+            "Error in hard, soft or soft_seconds setting in buffer limit configuration.".to_string()
+        })?;
+        let limit = OutputLimit {
+            hard_bytes: hard,
+            soft_bytes: soft,
+            soft_seconds: seconds,
+        };
+        match group[0].to_ascii_lowercase().as_str() {
+            "normal" if limit == OutputLimit::default() => {}
+            "normal" => {
+                return Err(
+                    "output buffer limits of normal clients are not supported (only 0 0 0)".into(),
+                )
+            }
+            "slave" | "replica" => next.output_limit_replica = limit,
+            "pubsub" => next.output_limit_pubsub = limit,
+            _ => {
+                return Err("Invalid client class specified in buffer limit configuration.".into())
+            }
+        }
+    }
+    *c = next;
+    Ok(())
 }
 
 /// Every setting, in the order CONFIG GET * lists them.
@@ -306,6 +380,12 @@ pub static SETTINGS: &[Setting] = &[
             c.client_query_buffer_limit = v;
             Ok(())
         },
+        mutable: true,
+    },
+    Setting {
+        name: "client-output-buffer-limit",
+        get: output_limits,
+        set: set_output_limits,
         mutable: true,
     },
     Setting {

@@ -30,6 +30,8 @@ pub enum Part {
     Text(Range<usize>),
     /// A shard's and core's figures for INFO.
     Info(Box<InfoPart>),
+    /// Numbers to combine element by element (PUBSUB NUMSUB).
+    Counts(Vec<i64>),
     /// A key's value and expiry (0 = none), or none if it does not exist.
     Entry(Option<Box<(Value, u64)>>),
     /// WATCH: what the shard saw of each key.

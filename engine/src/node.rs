@@ -5,6 +5,7 @@
 use crate::client::ClientRegistry;
 use crate::config::Config;
 use crate::global::Global;
+use crate::pubsub::PubSub;
 use crate::runtime::Peers;
 use crate::shard::{Shard, ShardId};
 use crate::txn::TxId;
@@ -37,6 +38,8 @@ pub struct Node {
     pub global: Arc<Global>,
     pub shard: RefCell<Shard>,
     pub clients: RefCell<ClientRegistry>,
+    /// This core's pub/sub subscriptions.
+    pub pubsub: RefCell<PubSub>,
     pub stats: NodeStats,
     /// Links to the other cores; `None` when this is the only one.
     pub peers: Option<Peers>,
@@ -58,6 +61,7 @@ impl Node {
             shard_count: global.shard_count,
             shard: RefCell::new(shard),
             clients: RefCell::new(ClientRegistry::default()),
+            pubsub: RefCell::new(PubSub::default()),
             stats: NodeStats::default(),
             peers,
             config: RefCell::new((global.config_epoch(), config)),

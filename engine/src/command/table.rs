@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Every family's commands, in the order `COMMAND` lists them.
-fn families() -> [&'static [CommandSpec]; 8] {
+fn families() -> [&'static [CommandSpec]; 9] {
     [
         commands::connection::COMMANDS,
         commands::server::COMMANDS,
@@ -20,6 +20,7 @@ fn families() -> [&'static [CommandSpec]; 8] {
         commands::keys::COMMANDS,
         commands::introspection::COMMANDS,
         commands::transactions::COMMANDS,
+        commands::pubsub::COMMANDS,
     ]
 }
 

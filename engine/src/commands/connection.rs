@@ -11,12 +11,20 @@ use bytes::Bytes;
 use shoal_proto::{Protocol, ReplyWriter};
 
 /// PING [message]
-fn ping(_ctx: &mut ConnCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+fn ping(ctx: &mut ConnCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     // The table's arity is -1 as in Redis; the upper bound is the handler's.
+    if argv.len() > 2 {
+        return out.error(arity_error("ping").as_bytes());
+    }
+    // A subscribed RESP2 client gets ["pong", message] (Redis's pingCommand).
+    if ctx.state.subs.any() && ctx.state.protocol == Protocol::Resp2 {
+        out.array(2);
+        out.bulk(b"pong");
+        return out.bulk(argv.get(1).map_or(&b""[..], |m| &m[..]));
+    }
     match argv {
-        [_] => out.simple(b"PONG"),
         [_, m] => out.bulk(m),
-        _ => out.error(arity_error("ping").as_bytes()),
+        _ => out.simple(b"PONG"),
     }
 }
 
@@ -149,6 +157,8 @@ fn quit(ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<'_>) {
 
 /// RESET
 fn reset(ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let id = ctx.state.id;
+    ctx.state.subs.clear(&mut ctx.node.pubsub.borrow_mut(), id);
     ctx.state.multi = None;
     ctx.state.unwatch_all();
     ctx.state.db = 0;

@@ -17,11 +17,12 @@ use crate::limits::{
     BATCH_REQUESTS_MAX, COMMAND_NAME_LEN_MAX, ERROR_ARGS_QUOTE_MAX, READ_CHUNK_SIZE,
 };
 use crate::node::{Node, NodeStats};
+use crate::pubsub::{Inbox, Subscriptions};
 use crate::runtime::{self, PendingReply};
 use crate::shard::shard_of;
 use crate::txn::{transfer, TxId};
 use bytes::{Bytes, BytesMut};
-use futures_lite::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use futures_lite::{AsyncRead, AsyncWrite};
 use shoal_proto::{Limits, ProtoError, Protocol, ReplyWriter, RequestParser};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -45,6 +46,10 @@ pub struct ConnState {
     pub watched: HashMap<(usize, Bytes), (usize, WatchMark), ahash::RandomState>,
     /// Keys no longer watched that the shards have not been told of yet.
     pub unwatch_due: Vec<((usize, Bytes), (usize, WatchMark))>,
+    /// Pub/sub: what the client subscribes to, and where messages for it
+    /// wait to be written.
+    pub subs: Subscriptions,
+    pub inbox: Rc<Inbox>,
 }
 
 impl ConnState {
@@ -204,6 +209,8 @@ impl Connection {
                 multi: None,
                 watched: HashMap::default(),
                 unwatch_due: Vec::new(),
+                subs: Subscriptions::default(),
+                inbox: Inbox::new(id, Protocol::Resp2, kill.clone()),
             },
             kill,
             inbuf: BytesMut::with_capacity(READ_CHUNK_SIZE),
@@ -237,14 +244,23 @@ impl Connection {
             // Read into the scratch buffer and append only what arrived: the
             // query buffer grows with the bytes received, never with a length
             // the client declared, and nothing is zero-filled per read.
-            let idle = (config.timeout_s > 0).then(|| Duration::from_secs(config.timeout_s));
-            let read = runtime::read_or_stop(stream, &mut self.scratch, &self.kill, idle).await;
+            // Subscribers are never idle (as in Redis).
+            let idle = (config.timeout_s > 0 && !self.state.subs.any())
+                .then(|| Duration::from_secs(config.timeout_s));
+            let inbox = self.state.inbox.clone();
+            let read =
+                runtime::read_or_stop(stream, &mut self.scratch, &self.kill, &inbox, idle).await;
             let n = match read {
                 runtime::ReadOutcome::Data(n) => n,
                 runtime::ReadOutcome::Eof => return Close::Eof,
                 runtime::ReadOutcome::Error(e) => return Close::Io(e),
                 runtime::ReadOutcome::Killed => return Close::Killed,
                 runtime::ReadOutcome::Idle => return Close::Idle,
+                runtime::ReadOutcome::Inbox => match self.flush_inbox(stream).await {
+                    Ok(true) => continue,
+                    Ok(false) => return Close::Killed,
+                    Err(e) => return Close::Io(e),
+                },
             };
             self.inbuf.extend_from_slice(&self.scratch[..n]);
             NodeStats::add(&self.node.stats.net_input_bytes, n as u64);
@@ -265,6 +281,12 @@ impl Connection {
                 }
                 if let Err(e) = self.flush(stream).await {
                     return Close::Io(e);
+                }
+                // Messages published during the batch (to this client too).
+                match self.flush_inbox(stream).await {
+                    Ok(true) => {}
+                    Ok(false) => return Close::Killed,
+                    Err(e) => return Close::Io(e),
                 }
                 if self.state.close_after_reply {
                     return Close::Quit;
@@ -290,11 +312,31 @@ impl Connection {
         }
     }
 
+    /// Writes the pub/sub messages waiting for this client; false if it
+    /// was killed meanwhile.
+    async fn flush_inbox<S: AsyncWrite + Unpin>(
+        &mut self,
+        stream: &mut S,
+    ) -> std::io::Result<bool> {
+        let inbox = &self.state.inbox;
+        inbox.set_protocol(self.state.protocol);
+        if inbox.is_empty() {
+            return Ok(true);
+        }
+        let messages = inbox.take();
+        let written = runtime::write_or_stop(stream, &messages, &self.kill).await?;
+        NodeStats::add(&self.node.stats.net_output_bytes, messages.len() as u64);
+        Ok(written)
+    }
+
     async fn flush<S: AsyncWrite + Unpin>(&mut self, stream: &mut S) -> std::io::Result<()> {
         if self.outbuf.is_empty() {
             return Ok(());
         }
-        stream.write_all(&self.outbuf).await?;
+        if !runtime::write_or_stop(stream, &self.outbuf, &self.kill).await? {
+            self.outbuf.clear();
+            return Ok(());
+        }
         NodeStats::add(&self.node.stats.net_output_bytes, self.outbuf.len() as u64);
         self.outbuf.clear();
         Ok(())
@@ -465,6 +507,14 @@ impl Connection {
             }
         };
         self.last_cmd = spec.name;
+        if self.state.protocol == Protocol::Resp2
+            && self.state.subs.any()
+            && !allowed_when_subscribed(spec)
+        {
+            let name = spec.name;
+            self.ready_error(&format!("ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"));
+            return Planned::Done(false);
+        }
         if self.state.multi.is_some() && self.tx == TxId::NONE && queues_in_multi(spec) {
             let argv = &self.args[argv_range];
             if let Some(multi) = &mut self.state.multi {
@@ -760,6 +810,9 @@ impl Connection {
             node: &self.node,
             argv: &self.args[self.requests[i].clone()],
         };
+        if spec.flags.contains(Flags::PUBSUB) {
+            drain_inbox(&self.state, &mut self.outbuf);
+        }
         merge(
             &mut parts,
             &mut ReplyWriter::new(&mut self.outbuf, op.protocol),
@@ -816,6 +869,12 @@ impl Connection {
                     protocol,
                     request,
                 } => {
+                    if self.specs[*request]
+                        .as_ref()
+                        .is_ok_and(|spec| spec.flags.contains(Flags::PUBSUB))
+                    {
+                        drain_inbox(&self.state, &mut self.outbuf);
+                    }
                     let mut parts = Parts {
                         sinks: &self.sinks,
                         refs: &self.refs[refs.clone()],
@@ -856,6 +915,31 @@ fn unknown_command(argv: &[Bytes]) -> String {
         "ERR unknown command '{}', with args beginning with: {}",
         truncate(&argv[0], ERROR_ARGS_QUOTE_MAX),
         args
+    )
+}
+
+/// Moves the pub/sub messages waiting for a subscribed client into its
+/// replies, before the reply of a PUBLISH: a message a RESP3 client
+/// publishes to itself comes before the count, as in Redis.
+fn drain_inbox(state: &ConnState, outbuf: &mut BytesMut) {
+    if state.subs.any() && !state.inbox.is_empty() {
+        outbuf.extend_from_slice(&state.inbox.take());
+    }
+}
+
+/// Whether a subscribed RESP2 client may run `spec` (Redis's list).
+fn allowed_when_subscribed(spec: &CommandSpec) -> bool {
+    matches!(
+        spec.name,
+        "subscribe"
+            | "unsubscribe"
+            | "psubscribe"
+            | "punsubscribe"
+            | "ssubscribe"
+            | "sunsubscribe"
+            | "ping"
+            | "quit"
+            | "reset"
     )
 }
 

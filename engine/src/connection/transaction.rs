@@ -519,6 +519,10 @@ impl Connection {
 
     /// After the client is gone: the shards forget its watched keys.
     pub async fn finish(&mut self) {
+        let id = self.state.id;
+        self.state
+            .subs
+            .clear(&mut self.node.pubsub.borrow_mut(), id);
         self.state.unwatch_all();
         self.release_watches().await;
     }

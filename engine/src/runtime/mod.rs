@@ -14,8 +14,9 @@ use crate::connection::{Close, Connection};
 use crate::global::{unix_ms, Global};
 use crate::limits::{EXPIRE_SWEEP_BUDGET, SHUTDOWN_POLL_MS};
 use crate::node::Node;
+use crate::pubsub::Inbox;
 use crate::shard::ShardId;
-use futures_lite::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use glommio::net::{TcpListener, TcpStream};
 use glommio::{LocalExecutorBuilder, Placement};
 use std::os::fd::{AsRawFd, BorrowedFd};
@@ -322,17 +323,24 @@ pub enum ReadOutcome {
     Error(std::io::Error),
     Killed,
     Idle,
+    /// Pub/sub messages are waiting in the client's inbox.
+    Inbox,
 }
 
-/// Reads into `buf` unless the client is killed or idle for `idle` first.
+/// Reads into `buf` unless, first, the client is killed, a message arrives
+/// in its inbox, or it stays idle for `idle`.
 pub async fn read_or_stop<S: AsyncRead + Unpin>(
     stream: &mut S,
     buf: &mut [u8],
     kill: &Rc<KillSwitch>,
+    inbox: &Rc<Inbox>,
     idle: Option<Duration>,
 ) -> ReadOutcome {
     if kill.is_killed() {
         return ReadOutcome::Killed;
+    }
+    if !inbox.is_empty() {
+        return ReadOutcome::Inbox;
     }
     let read = async {
         match stream.read(buf).await {
@@ -345,6 +353,11 @@ pub async fn read_or_stop<S: AsyncRead + Unpin>(
         kill.wait().await;
         ReadOutcome::Killed
     };
+    let message = async {
+        inbox.ready().await;
+        ReadOutcome::Inbox
+    };
+    let killed = futures_lite::future::or(killed, message);
     match idle {
         Some(d) => {
             let timer = async {
@@ -355,6 +368,22 @@ pub async fn read_or_stop<S: AsyncRead + Unpin>(
         }
         None => futures_lite::future::or(read, killed).await,
     }
+}
+
+/// Writes all of `buf` unless the client is killed first (a subscriber that
+/// stopped reading is killed when its inbox overflows). Returns false when
+/// killed.
+pub async fn write_or_stop<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    buf: &[u8],
+    kill: &Rc<KillSwitch>,
+) -> std::io::Result<bool> {
+    let write = async { stream.write_all(buf).await.map(|()| true) };
+    let killed = async {
+        kill.wait().await;
+        Ok(false)
+    };
+    futures_lite::future::or(write, killed).await
 }
 
 /// Active expiry: a bounded sweep of this shard every 1/hz seconds.

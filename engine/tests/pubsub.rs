@@ -1,0 +1,347 @@
+//! Pub/sub, black box: the same subscriber and publisher conversation
+//! against redis-server and `shoal-server --threads 2` (byte for byte, but
+//! for the order of channel listings), delivery to subscribers on every
+//! core, and the slow-subscriber limit.
+//!
+//! Set `SHOAL_SKIP_REDIS_DIFF=1` to skip the comparison when
+//! `/usr/bin/redis-server` is not installed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly by design
+
+mod support;
+
+use shoal_proto::decode_frame;
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{free_port, wait_port, Server};
+
+/// How long a client waits for replies that should come.
+const REPLY_WAIT: Duration = Duration::from_secs(5);
+
+struct Client {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Client {
+    fn connect(port: u16) -> Client {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        Client {
+            stream,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Sends each command; its arguments are split at spaces, or at `|`
+    /// when it has one (for arguments with spaces).
+    fn send(&mut self, commands: &[&str]) {
+        let mut out = Vec::new();
+        for c in commands {
+            let sep = if c.contains('|') { '|' } else { ' ' };
+            let words: Vec<&str> = c.split(sep).collect();
+            out.extend_from_slice(format!("*{}\r\n", words.len()).as_bytes());
+            for w in words {
+                out.extend_from_slice(format!("${}\r\n{w}\r\n", w.len()).as_bytes());
+            }
+        }
+        self.stream.write_all(&out).unwrap();
+    }
+
+    /// The next `n` frames, raw.
+    fn frames(&mut self, n: usize) -> Vec<Vec<u8>> {
+        let deadline = Instant::now() + REPLY_WAIT;
+        let mut frames = Vec::new();
+        while frames.len() < n {
+            match decode_frame(&self.buf).unwrap() {
+                Some((_, len)) => {
+                    frames.push(self.buf.drain(..len).collect());
+                    continue;
+                }
+                None => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    assert!(!left.is_zero(), "timed out after {frames:?}");
+                    self.stream.set_read_timeout(Some(left)).unwrap();
+                    let mut chunk = [0u8; 65536];
+                    let got = self.stream.read(&mut chunk).unwrap();
+                    assert!(got > 0, "connection closed after {frames:?}");
+                    self.buf.extend_from_slice(&chunk[..got]);
+                }
+            }
+        }
+        frames
+    }
+
+    /// Sends `commands` and reads `n` frames.
+    fn talk(&mut self, commands: &[&str], n: usize) -> Vec<Vec<u8>> {
+        self.send(commands);
+        self.frames(n)
+    }
+
+    /// Whether anything arrives within `wait`.
+    fn quiet_for(&mut self, wait: Duration) -> bool {
+        if !self.buf.is_empty() {
+            return false;
+        }
+        self.stream.set_read_timeout(Some(wait)).unwrap();
+        let mut chunk = [0u8; 1024];
+        match self.stream.read(&mut chunk) {
+            Ok(0) => true,
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                false
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => true,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+/// The elements of a flat array reply, sorted (channel listings come in
+/// hash order on both servers).
+fn sorted_elements(frame: &[u8]) -> Vec<Vec<u8>> {
+    let header_end = frame.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    let mut rest = &frame[header_end..];
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let (_, len) = decode_frame(rest).unwrap().unwrap();
+        out.push(rest[..len].to_vec());
+        rest = &rest[len..];
+    }
+    out.sort();
+    out
+}
+
+/// The whole conversation; returns every frame each client got, with
+/// channel listings (marked by the caller's indexes) sorted.
+fn conversation(port: u16) -> Vec<Vec<Vec<u8>>> {
+    let mut a = Client::connect(port);
+    let mut b = Client::connect(port);
+    let mut log = Vec::new();
+    log.push(a.talk(
+        &[
+            "SUBSCRIBE a b",
+            "GET x",
+            "PING",
+            "PING hi",
+            "SUBSCRIBE a",
+            "PSUBSCRIBE p*",
+            "SSUBSCRIBE s1 s2",
+        ],
+        9,
+    ));
+    let mut published = b.talk(
+        &[
+            "PUBLISH a m1",
+            "PUBLISH pq m2",
+            "SPUBLISH s1 m3",
+            "PUBLISH zz m4",
+            "PUBSUB NUMSUB a b zz",
+            "PUBSUB NUMPAT",
+            "PUBSUB SHARDNUMSUB s1 zz",
+            "PUBSUB CHANNELS a*",
+            "PUBSUB CHANNELS",
+            "PUBSUB SHARDCHANNELS",
+            "PUBSUB SHARDCHANNELS s*",
+        ],
+        11,
+    );
+    for f in &mut published[8..] {
+        *f = sorted_elements(f).concat();
+    }
+    log.push(published);
+    log.push(a.frames(3));
+    let mut unsubscribed = a.talk(
+        &[
+            "UNSUBSCRIBE a",
+            "PUNSUBSCRIBE",
+            "SUNSUBSCRIBE s1",
+            "UNSUBSCRIBE",
+            "SUNSUBSCRIBE",
+            "UNSUBSCRIBE",
+            "PUNSUBSCRIBE x",
+            "GET x",
+            "PING",
+        ],
+        9,
+    );
+    unsubscribed.sort();
+    log.push(unsubscribed);
+    a.talk(&["HELLO 3"], 1);
+    log.push(a.talk(&["SUBSCRIBE c", "GET x", "PING", "PUBLISH c self"], 5));
+    log.push(a.talk(&["RESET", "PUBLISH c after"], 2));
+    log.push(b.talk(
+        &[
+            "PUBSUB",
+            "PUBSUB FOO",
+            "PUBSUB NUMPAT x",
+            "SUBSCRIBE",
+            "PUBLISH a",
+            "SSUBSCRIBE",
+            "PUBSUB NUMSUB",
+            "PUBSUB NUMPAT",
+        ],
+        8,
+    ));
+    assert!(a.quiet_for(Duration::from_millis(100)));
+    log
+}
+
+/// Kills a child process when dropped.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn pubsub_conversation_matches_redis() {
+    if std::env::var_os("SHOAL_SKIP_REDIS_DIFF").is_some() {
+        return;
+    }
+    let port = free_port();
+    let redis = Guard(
+        Command::new("/usr/bin/redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server (set SHOAL_SKIP_REDIS_DIFF=1 to skip)"),
+    );
+    wait_port(port, "redis-server");
+    let expected = conversation(port);
+    drop(redis);
+    for threads in ["1", "2"] {
+        let shoal = Server::start(&["--threads", threads]);
+        let got = conversation(shoal.port);
+        for (step, (g, e)) in got.iter().zip(&expected).enumerate() {
+            let show = |v: &Vec<Vec<u8>>| {
+                v.iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(show(g), show(e), "threads {threads}, step {step}");
+        }
+    }
+}
+
+#[test]
+fn publish_reaches_subscribers_on_every_core() {
+    let server = Server::start(&["--threads", "2"]);
+    // Enough connections that both cores get some.
+    let mut subscribers: Vec<Client> = (0..8).map(|_| Client::connect(server.port)).collect();
+    for (i, s) in subscribers.iter_mut().enumerate() {
+        let frames = if i % 2 == 0 {
+            s.talk(&["SUBSCRIBE news"], 1)
+        } else {
+            s.talk(&["PSUBSCRIBE n*"], 1)
+        };
+        assert_eq!(frames.len(), 1);
+    }
+    let mut publisher = Client::connect(server.port);
+    for round in 0..20 {
+        let reply = publisher.talk(&[&format!("PUBLISH news m{round}")], 1);
+        assert_eq!(reply[0], b":8\r\n");
+    }
+    for (i, s) in subscribers.iter_mut().enumerate() {
+        let frames = s.frames(20);
+        for (round, f) in frames.iter().enumerate() {
+            let text = String::from_utf8_lossy(f);
+            let kind = if i % 2 == 0 { "message" } else { "pmessage" };
+            assert!(
+                text.contains(kind) && text.ends_with(&format!("m{round}\r\n")),
+                "{text}"
+            );
+        }
+    }
+    let reply = publisher.talk(&["PUBSUB NUMSUB news", "PUBSUB NUMPAT"], 2);
+    assert_eq!(reply[0], b"*2\r\n$4\r\nnews\r\n:4\r\n");
+    assert_eq!(reply[1], b":1\r\n");
+    // Subscribers that leave are forgotten on their core.
+    drop(subscribers);
+    let deadline = Instant::now() + REPLY_WAIT;
+    loop {
+        let reply = publisher.talk(&["PUBLISH news late"], 1);
+        if reply[0] == b":0\r\n" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "subscribers were not cleaned up");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_subscriber_that_does_not_read_is_disconnected() {
+    let server = Server::start(&["--threads", "2"]);
+    let mut admin = Client::connect(server.port);
+    let reply = admin.talk(&["CONFIG GET client-output-buffer-limit"], 1);
+    assert!(String::from_utf8_lossy(&reply[0])
+        .contains("normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"));
+    let reply = admin.talk(
+        &[
+            "CONFIG|SET|client-output-buffer-limit|pubsub 1mb 256kb 60",
+            "CONFIG|SET|client-output-buffer-limit|normal 1 1 1",
+            "CONFIG|SET|client-output-buffer-limit|pubsub 1 1",
+        ],
+        3,
+    );
+    assert_eq!(reply[0], b"+OK\r\n");
+    assert!(reply[1].starts_with(b"-ERR CONFIG SET failed"));
+    assert!(reply[2].starts_with(b"-ERR CONFIG SET failed"));
+    // The hard limit, then the soft one held for 0 seconds.
+    for limit in ["pubsub 1mb 0 0", "pubsub 0 256kb 0"] {
+        let set = format!("CONFIG|SET|client-output-buffer-limit|{limit}");
+        assert_eq!(admin.talk(&[&set], 1)[0], b"+OK\r\n");
+        slow_subscriber_is_dropped(&mut admin, server.port);
+    }
+    let reply = admin.talk(&["PUBSUB NUMSUB firehose"], 1);
+    assert_eq!(reply[0], b"*2\r\n$8\r\nfirehose\r\n:0\r\n");
+}
+
+/// Subscribes a client with a small receive buffer that never reads, and
+/// publishes until no one receives: the server must have dropped it.
+fn slow_subscriber_is_dropped(admin: &mut Client, port: u16) {
+    // A subscriber with a small receive buffer that never reads.
+    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    sock.connect(&addr.into()).unwrap();
+    let mut slow = Client {
+        stream: sock.into(),
+        buf: Vec::new(),
+    };
+    slow.talk(&["SUBSCRIBE firehose"], 1);
+    let message = "x".repeat(64 * 1024);
+    let publish = format!("PUBLISH firehose {message}");
+    let deadline = Instant::now() + REPLY_WAIT;
+    let mut sent = 0usize;
+    loop {
+        let reply = admin.talk(&[&publish], 1);
+        sent += message.len();
+        if reply[0] == b":0\r\n" {
+            break;
+        }
+        // Well before the default limits (32mb): the configured one applies.
+        assert!(
+            Instant::now() < deadline && sent < 16 * 1024 * 1024,
+            "the slow subscriber was not disconnected after {sent} bytes"
+        );
+    }
+    // The server closed it: what it had received ends in EOF.
+    slow.stream.set_read_timeout(Some(REPLY_WAIT)).unwrap();
+    let mut drained = Vec::new();
+    match slow.stream.read_to_end(&mut drained) {
+        Ok(_) => {}
+        Err(e) => assert_eq!(e.kind(), ErrorKind::ConnectionReset, "{e}"),
+    }
+}
