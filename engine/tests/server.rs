@@ -674,3 +674,48 @@ fn redis_cli_works() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("redis_version:"));
 }
+
+#[test]
+fn config_set_waits_for_the_requests_queued_before_it() {
+    let server = Server::start(&["--threads", "2"]);
+    let mut c = server.client();
+    // One key on each shard, so that one of them is another core's.
+    let keys = ["foo", "bar"];
+    assert_ne!(
+        shoal_engine::shard::shard_of(b"foo", 2),
+        shoal_engine::shard::shard_of(b"bar", 2)
+    );
+    let mut p = redis::pipe();
+    for k in keys {
+        p.cmd("HSET")
+            .arg(k)
+            .arg("a")
+            .arg(1)
+            .arg("b")
+            .arg(2)
+            .ignore();
+    }
+    p.cmd("CONFIG")
+        .arg("SET")
+        .arg("hash-max-listpack-entries")
+        .arg(1)
+        .ignore();
+    for k in keys {
+        p.cmd("OBJECT").arg("ENCODING").arg(k);
+    }
+    let encodings: Vec<String> = p.query(&mut c).unwrap();
+    // Both hashes were written under the old limit: neither converted.
+    assert_eq!(encodings, ["listpack", "listpack"]);
+    let _: () = redis::cmd("HSET")
+        .arg("foo")
+        .arg("c")
+        .arg(3)
+        .query(&mut c)
+        .unwrap();
+    let e: String = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg("foo")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(e, "hashtable");
+}

@@ -91,6 +91,8 @@ enum Coordinate {
     Exec,
     /// WATCH.
     Watch,
+    /// An administrative connection command behind queued requests.
+    AfterQueued,
     /// RENAME, COPY, ... between keys on two shards.
     Transfer(transfer::ParseFn),
     /// MSETNX over several shards: no key may exist on any of them.
@@ -527,6 +529,13 @@ impl Connection {
         let protocol = self.state.protocol;
         let n = self.node.shard_count;
         match spec.exec {
+            Exec::Conn(_)
+                if !self.direct && self.tx == TxId::NONE && spec.flags.contains(Flags::ADMIN) =>
+            {
+                // CONFIG SET, CLIENT KILL, ...: their effect is seen by
+                // others, so they run after the requests queued before them.
+                return Planned::Coordinate(Coordinate::AfterQueued);
+            }
             Exec::Conn(run) => {
                 let out = if self.direct {
                     &mut self.outbuf

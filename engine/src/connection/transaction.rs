@@ -91,6 +91,13 @@ impl Connection {
                 self.watch(i).await;
                 0
             }
+            Coordinate::AfterQueued => {
+                // What was queued before it has run and been answered: the
+                // batch is direct again, so it runs now.
+                self.begin_segment();
+                self.plan(i);
+                0
+            }
         }
     }
 
