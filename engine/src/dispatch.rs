@@ -348,6 +348,10 @@ pub fn run_op(
         }
         // Connection commands and containers never reach a shard: the
         // connection runs the former and resolves the latter first.
+        Exec::Gather(f) => {
+            crate::txn::gather::run_local(&mut ctx, args, op.spec.keys, f, &mut w);
+            Part::Reply(start..out.len())
+        }
         Exec::Transfer(parse) => {
             crate::txn::transfer::run_local(&mut ctx, args, parse, &mut w);
             Part::Reply(start..out.len())

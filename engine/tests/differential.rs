@@ -639,6 +639,49 @@ fn transactions() -> Vec<Step> {
         c!["EXEC"],
         c!["RENAME"],
         c!["COPY", "a"],
+        c!["SADD", "foo", "a", "b", "c", "1"],
+        c!["SADD", "bar", "b", "c", "d", "2"],
+        c!["SET", "str", "x"],
+        c!["SINTER", "foo", "tx-none"],
+        c!["SINTER", "foo", "str"],
+        c!["SINTER", "tx-none", "str"],
+        c!["SUNION", "tx-none"],
+        c!["SDIFF", "tx-none", "foo"],
+        c!["SINTERSTORE", "baz", "foo", "bar"],
+        c!["SUNIONSTORE", "str", "foo", "bar"],
+        c!["TYPE", "str"],
+        c!["SCARD", "str"],
+        c!["SDIFFSTORE", "str", "foo", "bar", "foo"],
+        c!["EXISTS", "str"],
+        c!["SINTERSTORE", "baz", "foo", "tx-none"],
+        c!["EXISTS", "baz"],
+        c!["SMOVE", "foo", "bar", "a"],
+        c!["SMOVE", "foo", "bar", "a"],
+        c!["SISMEMBER", "bar", "a"],
+        c!["SMOVE", "tx-none", "str", "a"],
+        c!["SET", "str", "x"],
+        c!["SMOVE", "foo", "str", "b"],
+        c!["SMOVE", "str", "foo", "b"],
+        c!["SMOVE", "foo", "foo", "b"],
+        c!["SMOVE", "foo", "foo", "zz"],
+        c!["SADD", "one", "1"],
+        c!["SMOVE", "one", "bar", "1"],
+        c!["EXISTS", "one"],
+        c!["SUNIONSTORE", "ints", "bar", "foo"],
+        c!["OBJECT", "ENCODING", "ints"],
+        c!["SADD", "i1", "1", "2", "3"],
+        c!["SADD", "i2", "2", "3", "4"],
+        c!["SINTERSTORE", "ints", "i1", "i2"],
+        c!["OBJECT", "ENCODING", "ints"],
+        c!["SINTERSTORE"],
+        c!["SMOVE", "a", "b"],
+        c!["MULTI"],
+        c!["SUNIONSTORE", "baz", "foo", "bar"],
+        c!["SMOVE", "foo", "baz", "c"],
+        c!["SCARD", "baz"],
+        c!["SINTERSTORE", "str", "foo", "baz"],
+        c!["EXEC"],
+        c!["DEL", "foo", "bar", "baz", "str", "ints", "i1", "i2"],
         c!["HSET", "wh", "f", "1"],
         c!["SADD", "ws", "a"],
         c!["WATCH", "wh", "ws"],
@@ -733,6 +776,19 @@ fn transactions() -> Vec<Step> {
     .collect();
     // Both answer HELLO with their own server fields inside EXEC's array.
     s.last_mut().unwrap().0 = Mode::Skip;
+    for step in [
+        c!["SADD", "so1", "a", "b", "c", "1"],
+        c!["SADD", "so2", "b", "c", "d", "2"],
+    ] {
+        s.push(ex(step));
+    }
+    for op in ["SINTER", "SUNION", "SDIFF"] {
+        s.push((Mode::Sorted, c![op, "so1", "so2"]));
+        s.push((Mode::Sorted, c![op, "so2", "so1", "tx-none"]));
+    }
+    s.push(ex(c!["SUNIONSTORE", "so3", "so1", "so2"]));
+    s.push((Mode::Sorted, c!["SMEMBERS", "so3"]));
+    s.push(ex(c!["DEL", "so1", "so2", "so3"]));
     s.push(ex(c!["MULTI"]));
     s.push(ex(c!["GET", "foo"]));
     s.push(ex(c!["MGET", "foo", "bar"]));

@@ -428,3 +428,64 @@ fn swapdb_and_flushall_across_shards_are_atomic() {
     }
     flusher.join().unwrap();
 }
+
+#[test]
+fn smove_and_sunionstore_across_shards_are_atomic() {
+    let server = Server::start(&["--threads", "2"]);
+    let port = server.port;
+    let keys = Arc::new(accounts());
+    let mut c = client(port);
+    let _: () = redis::cmd("SADD")
+        .arg(&keys[0])
+        .arg("token")
+        .query(&mut c)
+        .unwrap();
+    let deadline = Instant::now() + LOAD_TIME;
+    let checks = Arc::new(AtomicU64::new(0));
+    let mover = {
+        let keys = keys.clone();
+        thread::spawn(move || {
+            let mut c = client(port);
+            let (mut at, mut moves) = (0, 0u64);
+            while Instant::now() < deadline {
+                let next = (at + 1) % ACCOUNTS;
+                let moved: i64 = redis::cmd("SMOVE")
+                    .arg(&keys[at])
+                    .arg(&keys[next])
+                    .arg("token")
+                    .query(&mut c)
+                    .unwrap();
+                assert_eq!(moved, 1);
+                at = next;
+                moves += 1;
+            }
+            moves
+        })
+    };
+    let checker = {
+        let (keys, checks) = (keys.clone(), checks.clone());
+        thread::spawn(move || {
+            let mut c = client(port);
+            while Instant::now() < deadline {
+                // The union of every set, stored and counted atomically.
+                let n: i64 = redis::cmd("SUNIONSTORE")
+                    .arg("{union}dst")
+                    .arg(&keys[..])
+                    .query(&mut c)
+                    .unwrap();
+                assert_eq!(n, 1, "an SMOVE was seen half done");
+                let mut p = redis::pipe();
+                p.atomic();
+                for k in keys.iter() {
+                    p.cmd("SCARD").arg(k);
+                }
+                let cards: Vec<i64> = p.query(&mut c).unwrap();
+                assert_eq!(cards.iter().sum::<i64>(), 1, "{cards:?}");
+                checks.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    };
+    let moves = mover.join().unwrap();
+    checker.join().unwrap();
+    assert!(moves >= 50 && checks.load(Ordering::Relaxed) >= 20);
+}

@@ -59,6 +59,10 @@ pub enum Exec {
     /// the shard when both keys live there, otherwise as a transaction the
     /// connection runs over both shards.
     Transfer(crate::txn::transfer::ParseFn),
+    /// Reads its keys wherever they live and writes from what it read
+    /// (SINTERSTORE, SMOVE, ...): on the shard when all its keys live
+    /// there, otherwise as a transaction the connection runs.
+    Gather(crate::txn::gather::GatherFn),
     /// MULTI, EXEC, DISCARD, WATCH, UNWATCH: the connection runs them, as
     /// the coordinator of its transaction.
     Tx(TxCmd),

@@ -283,10 +283,238 @@ fn sscan(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     }
 }
 
+/// The sets among `sources` (`None` for a missing key), or WRONGTYPE if a
+/// key holds something else (Redis checks every key before answering).
+fn sets_of<'a>(sources: &[Option<&'a Value>]) -> Result<Vec<Option<&'a Set>>, CmdError> {
+    sources
+        .iter()
+        .map(|v| match v {
+            None => Ok(None),
+            Some(Value::Set(s)) => Ok(Some(&**s)),
+            Some(_) => Err(CmdError::WrongType),
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy)]
+enum SetOp {
+    Inter,
+    Union,
+    Diff,
+}
+
+/// The members of the intersection, union or difference of `sets`.
+fn combine(op: SetOp, sets: &[Option<&Set>]) -> Vec<Box<[u8]>> {
+    let mut scratch = itoa::Buffer::new();
+    match op {
+        SetOp::Inter => {
+            let Some(mut present) = sets.iter().copied().collect::<Option<Vec<&Set>>>() else {
+                return Vec::new();
+            };
+            // Walk the smallest set; look each member up in the others.
+            present.sort_by_key(|s| s.len());
+            let Some((smallest, others)) = present.split_first() else {
+                return Vec::new();
+            };
+            smallest
+                .iter()
+                .filter_map(|m| {
+                    let b = m.bytes(&mut scratch);
+                    others.iter().all(|s| s.contains(b)).then(|| b.into())
+                })
+                .collect()
+        }
+        SetOp::Union => {
+            let mut seen = std::collections::HashSet::new();
+            let mut out = Vec::new();
+            for set in sets.iter().flatten() {
+                for m in set.iter() {
+                    let b: Box<[u8]> = m.bytes(&mut scratch).into();
+                    if seen.insert(b.clone()) {
+                        out.push(b);
+                    }
+                }
+            }
+            out
+        }
+        SetOp::Diff => {
+            let Some(Some(first)) = sets.first() else {
+                return Vec::new();
+            };
+            first
+                .iter()
+                .filter_map(|m| {
+                    let b = m.bytes(&mut scratch);
+                    let elsewhere = sets[1..].iter().flatten().any(|s| s.contains(b));
+                    (!elsewhere).then(|| b.into())
+                })
+                .collect()
+        }
+    }
+}
+
+/// SINTER, SUNION, SDIFF: the members of the combined sets.
+fn set_op_reply(
+    op: SetOp,
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+) -> Vec<Vec<Bytes>> {
+    match sets_of(sources) {
+        Err(e) => e.reply(out),
+        Ok(sets) => {
+            let members = combine(op, &sets);
+            out.set(members.len());
+            for m in &members {
+                out.bulk(m);
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// SINTERSTORE, SUNIONSTORE, SDIFFSTORE: the result replaces the
+/// destination (the first key, whatever it held); an empty one deletes it.
+fn set_op_store(
+    op: SetOp,
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+) -> Vec<Vec<Bytes>> {
+    let sets = match sets_of(&sources[1..]) {
+        Ok(s) => s,
+        Err(e) => {
+            e.reply(out);
+            return Vec::new();
+        }
+    };
+    let members = combine(op, &sets);
+    out.integer(members.len() as i64);
+    let dst = &argv[1];
+    let mut writes = vec![vec![Bytes::from_static(b"DEL"), dst.clone()]];
+    if !members.is_empty() {
+        let mut sadd = Vec::with_capacity(members.len() + 2);
+        sadd.push(Bytes::from_static(b"SADD"));
+        sadd.push(dst.clone());
+        sadd.extend(members.into_iter().map(Bytes::from));
+        writes.push(sadd);
+    }
+    writes
+}
+
+/// SINTER key [key ...]
+fn sinter(
+    _argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+) -> Vec<Vec<Bytes>> {
+    set_op_reply(SetOp::Inter, sources, out)
+}
+/// SUNION key [key ...]
+fn sunion(
+    _argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+) -> Vec<Vec<Bytes>> {
+    set_op_reply(SetOp::Union, sources, out)
+}
+/// SDIFF key [key ...]
+fn sdiff(
+    _argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+) -> Vec<Vec<Bytes>> {
+    set_op_reply(SetOp::Diff, sources, out)
+}
+/// SINTERSTORE destination key [key ...]
+fn sinterstore(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+) -> Vec<Vec<Bytes>> {
+    set_op_store(SetOp::Inter, argv, sources, out)
+}
+/// SUNIONSTORE destination key [key ...]
+fn sunionstore(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+) -> Vec<Vec<Bytes>> {
+    set_op_store(SetOp::Union, argv, sources, out)
+}
+/// SDIFFSTORE destination key [key ...]
+fn sdiffstore(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+) -> Vec<Vec<Bytes>> {
+    set_op_store(SetOp::Diff, argv, sources, out)
+}
+
+/// SMOVE source destination member, as Redis 7.0's smoveCommand decides.
+fn smove(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Vec<Vec<Bytes>> {
+    let (src, dst, member) = (&argv[1], &argv[2], &argv[3]);
+    let Some(src_value) = sources[0] else {
+        out.integer(0);
+        return Vec::new();
+    };
+    let src_set = match (src_value, sources[1]) {
+        (Value::Set(s), None | Some(Value::Set(_))) => s,
+        _ => {
+            CmdError::WrongType.reply(out);
+            return Vec::new();
+        }
+    };
+    let present = src_set.contains(member);
+    out.integer(i64::from(present));
+    if !present || src == dst {
+        return Vec::new();
+    }
+    vec![
+        vec![Bytes::from_static(b"SREM"), src.clone(), member.clone()],
+        vec![Bytes::from_static(b"SADD"), dst.clone(), member.clone()],
+    ]
+}
+
 const SET: Acl = Acl::SET;
 const READ_FAST: Flags = Flags::READONLY.or(Flags::FAST);
+const STORE: Flags = Flags::WRITE.or(Flags::DENYOOM);
 
 pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("sinter", -2, Exec::Gather(sinter))
+        .flags(Flags::READONLY)
+        .keys(1, -1, 1)
+        .acl(SET)
+        .doc("set", "1.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", "Intersect multiple sets"),
+    CommandSpec::new("sunion", -2, Exec::Gather(sunion))
+        .flags(Flags::READONLY)
+        .keys(1, -1, 1)
+        .acl(SET)
+        .doc("set", "1.0.0", "O(N) where N is the total number of elements in all given sets.", "Add multiple sets"),
+    CommandSpec::new("sdiff", -2, Exec::Gather(sdiff))
+        .flags(Flags::READONLY)
+        .keys(1, -1, 1)
+        .acl(SET)
+        .doc("set", "1.0.0", "O(N) where N is the total number of elements in all given sets.", "Subtract multiple sets"),
+    CommandSpec::new("sinterstore", -3, Exec::Gather(sinterstore))
+        .flags(STORE)
+        .keys(1, -1, 1)
+        .acl(SET)
+        .doc("set", "1.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", "Intersect multiple sets and store the resulting set in a key"),
+    CommandSpec::new("sunionstore", -3, Exec::Gather(sunionstore))
+        .flags(STORE)
+        .keys(1, -1, 1)
+        .acl(SET)
+        .doc("set", "1.0.0", "O(N) where N is the total number of elements in all given sets.", "Add multiple sets and store the resulting set in a key"),
+    CommandSpec::new("sdiffstore", -3, Exec::Gather(sdiffstore))
+        .flags(STORE)
+        .keys(1, -1, 1)
+        .acl(SET)
+        .doc("set", "1.0.0", "O(N) where N is the total number of elements in all given sets.", "Subtract multiple sets and store the resulting set in a key"),
+    CommandSpec::new("smove", 4, Exec::Gather(smove))
+        .flags(Flags::WRITE.or(Flags::FAST))
+        .keys(1, 2, 1)
+        .acl(SET)
+        .doc("set", "1.0.0", "O(1)", "Move a member from one set to another"),
     CommandSpec::new("sadd", -3, Exec::Shard(sadd))
         .flags(Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST))
         .keys(1, 1, 1)

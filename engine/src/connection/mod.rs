@@ -93,6 +93,8 @@ enum Coordinate {
     Watch,
     /// An administrative connection command behind queued requests.
     AfterQueued,
+    /// A gathering command (SINTERSTORE, SMOVE, ...) over several shards.
+    Gather(crate::txn::gather::GatherFn),
     /// RENAME, COPY, ... between keys on two shards.
     Transfer(transfer::ParseFn),
     /// MSETNX over several shards: no key may exist on any of them.
@@ -557,6 +559,17 @@ impl Connection {
                 }
             }
             Exec::Tx(cmd) => return self.plan_tx_command(cmd),
+            Exec::Gather(f) => {
+                let mut target = None;
+                for p in spec.keys.positions(argv.len()) {
+                    let s = shard_of(&argv[p], n).0;
+                    if target.is_some_and(|t| t != s) {
+                        return Planned::Coordinate(Coordinate::Gather(f));
+                    }
+                    target = Some(s);
+                }
+                self.single(spec, i, target.unwrap_or(self.node.id.0));
+            }
             Exec::Transfer(parse) => {
                 let databases = self.node.config().databases;
                 let db = self.state.db;

@@ -3,12 +3,15 @@
 //! (see `txn/` for the protocol and the shard's locks).
 
 use super::{Connection, Coordinate, Planned};
+use crate::command::table;
 use crate::command::{CommandSpec, Exec, Flags, TxCmd};
 use crate::commands::transactions;
 use crate::dispatch::{OpHead, OpKind, Part};
 use crate::global::unix_ms;
+use crate::keyspace::Value;
 use crate::node::NodeStats;
 use crate::shard::shard_of;
+use crate::txn::gather::GatherFn;
 use crate::txn::transfer::{self, Decision};
 use crate::txn::TxId;
 use bytes::Bytes;
@@ -82,7 +85,10 @@ impl Connection {
     /// answers it into the output buffer.
     pub(super) async fn run_coordinated(&mut self, i: usize, what: Coordinate) -> u64 {
         match what {
-            Coordinate::Atomic | Coordinate::Transfer(_) | Coordinate::Guarded => {
+            Coordinate::Atomic
+            | Coordinate::Transfer(_)
+            | Coordinate::Guarded
+            | Coordinate::Gather(_) => {
                 self.run_transaction(i..i + 1, None).await;
                 0
             }
@@ -362,7 +368,11 @@ impl Connection {
             while r < reqs.end {
                 match self.plan(r) {
                     Planned::Done(counted) => ran += u64::from(counted),
-                    Planned::Coordinate(what @ (Coordinate::Transfer(_) | Coordinate::Guarded)) => {
+                    Planned::Coordinate(
+                        what @ (Coordinate::Transfer(_)
+                        | Coordinate::Guarded
+                        | Coordinate::Gather(_)),
+                    ) => {
                         ran += 1;
                         handed = Some(what);
                         break;
@@ -388,6 +398,10 @@ impl Connection {
             match handed {
                 Some(Coordinate::Transfer(parse)) => {
                     self.transfer(r, parse).await;
+                    r += 1;
+                }
+                Some(Coordinate::Gather(f)) => {
+                    self.gather(r, f).await;
                     r += 1;
                 }
                 Some(_) => {
@@ -430,6 +444,61 @@ impl Connection {
         self.dispatch().await;
         sent.iter()
             .all(|&(s, i)| matches!(self.sinks[s].parts.get(i), Some(Part::Int(0))))
+    }
+
+    /// Request `i`, a gathering command over several shards, inside a
+    /// transaction that holds its keys: peeks at every key, decides and
+    /// answers, then sends the writes to their shards.
+    async fn gather(&mut self, i: usize, f: GatherFn) {
+        let Ok(spec) = self.specs[i] else { return };
+        let argv = self.args[self.requests[i].clone()].to_vec();
+        let n = self.node.shard_count;
+        let base = self.head(transactions::exec_spec());
+        let peek = OpHead {
+            kind: OpKind::Peek,
+            ..base
+        };
+        self.begin_segment();
+        let mut peeks = Vec::new();
+        for p in spec.keys.positions(argv.len()) {
+            let s = shard_of(&argv[p], n).0;
+            peeks.push((s, self.batches[s].push(&peek, [&argv[p]])));
+        }
+        self.dispatch().await;
+        let entries: Vec<Option<Box<(Value, u64)>>> = peeks
+            .iter()
+            .map(|&(s, index)| match self.sinks[s].parts.get_mut(index) {
+                Some(Part::Entry(e)) => e.take(),
+                _ => None,
+            })
+            .collect();
+        let sources: Vec<Option<&Value>> =
+            entries.iter().map(|e| e.as_ref().map(|e| &e.0)).collect();
+        let writes = f(
+            &argv,
+            &sources,
+            &mut ReplyWriter::new(&mut self.outbuf, self.state.protocol),
+        );
+        if writes.is_empty() {
+            return;
+        }
+        self.begin_segment();
+        for write in &writes {
+            let Some(spec) = write.first().and_then(|name| table::lookup(name)) else {
+                continue;
+            };
+            let Some(p) = spec.keys.positions(write.len()).next() else {
+                continue;
+            };
+            let s = shard_of(&write[p], n).0;
+            let head = OpHead {
+                spec,
+                kind: OpKind::Command,
+                ..base
+            };
+            self.batches[s].push(&head, write.iter());
+        }
+        self.dispatch().await;
     }
 
     /// Request `i`, a RENAME, RENAMENX or COPY between keys on two shards,

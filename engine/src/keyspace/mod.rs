@@ -500,6 +500,14 @@ impl Db {
         Some(e)
     }
 
+    /// The live value at `key`, read without removing an expired entry.
+    pub fn live(&self, key: &[u8], now_ms: u64) -> Option<&Value> {
+        self.table
+            .get(key)
+            .filter(|e| !e.is_expired(now_ms))
+            .map(|e| &e.value)
+    }
+
     /// A copy of a live key's value and its expiry (0 = none).
     pub fn peek(&mut self, key: &[u8], now_ms: u64) -> Option<(Value, u64)> {
         self.get(key, now_ms)

@@ -12,6 +12,7 @@
 //! batch (lock, commands, unlock), which runs to completion there: no hop
 //! more than a plain command.
 
+pub mod gather;
 pub mod locks;
 pub mod transfer;
 

@@ -1,0 +1,58 @@
+//! Commands that read several keys and may write others from what they
+//! read: SINTER, SUNION, SDIFF, their *STORE forms, SMOVE. Such a command
+//! is a [`GatherFn`]: given the values of its keys (its key spec's keys, in
+//! order) it writes the reply and returns its writes, as commands (argv)
+//! that then run on the shards of their keys. When every key lives on one
+//! shard the whole command runs there ([`run_local`]); otherwise the
+//! connection runs it inside a transaction holding all its keys: it peeks
+//! at every key, calls the function, and sends the writes.
+
+use crate::command::{table, Exec};
+use crate::keyspace::Value;
+use crate::shard::ShardCtx;
+use bytes::{Bytes, BytesMut};
+use shoal_proto::ReplyWriter;
+
+/// See the module documentation. `sources[i]` is the live value of the
+/// command's i-th key, if any.
+pub type GatherFn =
+    fn(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Vec<Vec<Bytes>>;
+
+/// Runs a gathering command whose keys all live on this shard.
+pub fn run_local(
+    ctx: &mut ShardCtx<'_>,
+    argv: &[Bytes],
+    spec_keys: crate::command::KeySpec,
+    f: GatherFn,
+    out: &mut ReplyWriter<'_>,
+) {
+    let now = ctx.now_ms;
+    let writes = {
+        let db = &ctx.shard.dbs[ctx.db];
+        let sources: Vec<Option<&Value>> = spec_keys
+            .positions(argv.len())
+            .map(|p| db.live(&argv[p], now))
+            .collect();
+        f(argv, &sources, out)
+    };
+    for write in &writes {
+        run_write(ctx, write);
+    }
+}
+
+/// Runs one write of a gathering command on this shard; its reply is not
+/// the client's and is dropped.
+pub fn run_write(ctx: &mut ShardCtx<'_>, argv: &[Bytes]) {
+    let Some(spec) = argv.first().and_then(|name| table::lookup(name)) else {
+        return;
+    };
+    let mut scratch = BytesMut::new();
+    let mut w = ReplyWriter::new(&mut scratch, shoal_proto::Protocol::Resp2);
+    match spec.exec {
+        Exec::Shard(run) => run(ctx, argv, &mut w),
+        Exec::PerKey { part, .. } => {
+            part(ctx, argv, &mut w);
+        }
+        _ => {}
+    }
+}
