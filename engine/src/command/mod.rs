@@ -215,6 +215,10 @@ pub struct KeySpec {
     pub first: i32,
     pub last: i32,
     pub step: i32,
+    /// When not 0: the argument at this position counts the keys, which
+    /// follow it (SINTERCARD numkeys key ...); first, last and step are 0,
+    /// and COMMAND shows the command as `movablekeys`.
+    pub numkeys: i32,
 }
 
 impl KeySpec {
@@ -222,16 +226,30 @@ impl KeySpec {
         first: 0,
         last: 0,
         step: 0,
+        numkeys: 0,
     };
 
     /// Whether commands with this spec take any key at all.
     pub fn has_keys(&self) -> bool {
-        self.first > 0 && self.step > 0
+        (self.first > 0 && self.step > 0) || self.numkeys > 0
     }
 
-    /// The argument positions holding keys for a request of `argc` arguments.
-    /// Empty when the spec has no keys or `argc` is too short.
-    pub fn positions(&self, argc: usize) -> std::iter::StepBy<std::ops::Range<usize>> {
+    /// The argument positions holding keys in `argv`. Empty when the spec
+    /// has no keys, or `argv` is too short or declares a bad key count (the
+    /// handler answers those).
+    pub fn positions(&self, argv: &[Bytes]) -> std::iter::StepBy<std::ops::Range<usize>> {
+        let argc = argv.len();
+        if self.numkeys > 0 {
+            let at = self.numkeys as usize;
+            let count = argv
+                .get(at)
+                .and_then(|n| args::parse_i64(n))
+                .and_then(|n| usize::try_from(n).ok());
+            return match count {
+                Some(n) if n > 0 && n < argc - at => (at + 1..at + 1 + n).step_by(1),
+                _ => (0..0).step_by(1),
+            };
+        }
         if self.first <= 0 || self.step <= 0 {
             return (0..0).step_by(1);
         }
@@ -293,7 +311,22 @@ impl CommandSpec {
         self
     }
     pub const fn keys(mut self, first: i32, last: i32, step: i32) -> Self {
-        self.keys = KeySpec { first, last, step };
+        self.keys = KeySpec {
+            first,
+            last,
+            step,
+            numkeys: 0,
+        };
+        self
+    }
+    /// Keys counted by the argument at `at`, following it.
+    pub const fn keys_counted_at(mut self, at: i32) -> Self {
+        self.keys = KeySpec {
+            first: 0,
+            last: 0,
+            step: 0,
+            numkeys: at,
+        };
         self
     }
     pub const fn acl(mut self, acl: Acl) -> Self {

@@ -5,12 +5,28 @@ use crate::connection::ConnCtx;
 use bytes::Bytes;
 use shoal_proto::ReplyWriter;
 
+/// A key spec's flags: read-write or read-only, as the command's flags say.
+fn write_key_flags(spec: &CommandSpec, out: &mut ReplyWriter<'_>) {
+    let rw: &[&str] = if spec.flags.contains(Flags::WRITE) {
+        &["RW", "UPDATE"]
+    } else {
+        &["RO", "ACCESS"]
+    };
+    out.set(rw.len());
+    for f in rw {
+        out.simple(f.as_bytes());
+    }
+}
+
 /// One command's COMMAND INFO entry, Redis 7's ten fields.
 fn write_info(spec: &CommandSpec, out: &mut ReplyWriter<'_>) {
     out.array(10);
     out.bulk(spec.name.as_bytes());
     out.integer(i64::from(spec.arity));
-    let flags: Vec<&str> = spec.flags.names().collect();
+    let mut flags: Vec<&str> = spec.flags.names().collect();
+    if spec.keys.numkeys > 0 {
+        flags.push("movablekeys");
+    }
     out.set(flags.len());
     for f in flags {
         out.simple(f.as_bytes());
@@ -24,19 +40,36 @@ fn write_info(spec: &CommandSpec, out: &mut ReplyWriter<'_>) {
         out.simple(format!("@{c}").as_bytes());
     }
     out.set(0); // tips
-    if spec.keys.first > 0 {
+    if spec.keys.numkeys > 0 {
         out.array(1);
         out.map(3);
         out.bulk(b"flags");
-        let rw: &[&str] = if spec.flags.contains(Flags::WRITE) {
-            &["RW", "UPDATE"]
-        } else {
-            &["RO", "ACCESS"]
-        };
-        out.set(rw.len());
-        for f in rw {
-            out.simple(f.as_bytes());
-        }
+        write_key_flags(spec, out);
+        out.bulk(b"begin_search");
+        out.map(2);
+        out.bulk(b"type");
+        out.bulk(b"index");
+        out.bulk(b"spec");
+        out.map(1);
+        out.bulk(b"index");
+        out.integer(i64::from(spec.keys.numkeys));
+        out.bulk(b"find_keys");
+        out.map(2);
+        out.bulk(b"type");
+        out.bulk(b"keynum");
+        out.bulk(b"spec");
+        out.map(3);
+        out.bulk(b"keynumidx");
+        out.integer(0);
+        out.bulk(b"firstkey");
+        out.integer(1);
+        out.bulk(b"keystep");
+        out.integer(1);
+    } else if spec.keys.first > 0 {
+        out.array(1);
+        out.map(3);
+        out.bulk(b"flags");
+        write_key_flags(spec, out);
         out.bulk(b"begin_search");
         out.map(2);
         out.bulk(b"type");
@@ -176,7 +209,11 @@ fn command_getkeys(_ctx: &mut ConnCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter
     if !spec.arity_ok(args.len()) {
         return out.error(b"ERR Invalid number of arguments specified for command");
     }
-    let positions: Vec<usize> = spec.keys.positions(args.len()).collect();
+    let positions: Vec<usize> = spec.keys.positions(args).collect();
+    if positions.is_empty() && spec.keys.numkeys > 0 {
+        // A key count that is not a positive number of the arguments given.
+        return out.error(b"ERR Invalid arguments specified for command");
+    }
     if positions.is_empty() {
         return out.error(b"ERR The command has no key arguments");
     }

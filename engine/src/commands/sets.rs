@@ -450,6 +450,57 @@ fn sdiffstore(
     set_op_store(SetOp::Diff, argv, sources, out)
 }
 
+/// SINTERCARD numkeys key [key ...] [LIMIT limit], checked in Redis 7.0's
+/// order (sinterCardCommand).
+fn sintercard(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+) -> Vec<Vec<Bytes>> {
+    let numkeys = match parse_i64(&argv[1]) {
+        Some(n) if n >= 1 => n as u64,
+        _ => {
+            out.error(b"ERR numkeys should be greater than 0");
+            return Vec::new();
+        }
+    };
+    if numkeys > (argv.len() - 2) as u64 {
+        out.error(b"ERR Number of keys can't be greater than number of args");
+        return Vec::new();
+    }
+    let mut limit = 0u64;
+    let mut i = 2 + numkeys as usize;
+    while i < argv.len() {
+        if argv[i].eq_ignore_ascii_case(b"LIMIT") && i + 1 < argv.len() {
+            i += 1;
+            match parse_i64(&argv[i]) {
+                Some(n) if n >= 0 => limit = n as u64,
+                _ => {
+                    out.error(b"ERR LIMIT can't be negative");
+                    return Vec::new();
+                }
+            }
+        } else {
+            CmdError::Syntax.reply(out);
+            return Vec::new();
+        }
+        i += 1;
+    }
+    let sets = match sets_of(sources) {
+        Ok(s) => s,
+        Err(e) => {
+            e.reply(out);
+            return Vec::new();
+        }
+    };
+    let mut count = combine(SetOp::Inter, &sets).len() as u64;
+    if limit > 0 {
+        count = count.min(limit);
+    }
+    out.integer(count as i64);
+    Vec::new()
+}
+
 /// SMOVE source destination member, as Redis 7.0's smoveCommand decides.
 fn smove(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Vec<Vec<Bytes>> {
     let (src, dst, member) = (&argv[1], &argv[2], &argv[3]);
@@ -510,6 +561,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys(1, -1, 1)
         .acl(SET)
         .doc("set", "1.0.0", "O(N) where N is the total number of elements in all given sets.", "Subtract multiple sets and store the resulting set in a key"),
+    CommandSpec::new("sintercard", -3, Exec::Gather(sintercard))
+        .flags(Flags::READONLY)
+        .keys_counted_at(1)
+        .acl(SET)
+        .doc("set", "7.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", "Intersect multiple sets and return the cardinality of the result"),
     CommandSpec::new("smove", 4, Exec::Gather(smove))
         .flags(Flags::WRITE.or(Flags::FAST))
         .keys(1, 2, 1)

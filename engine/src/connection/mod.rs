@@ -561,7 +561,7 @@ impl Connection {
             Exec::Tx(cmd) => return self.plan_tx_command(cmd),
             Exec::Gather(f) => {
                 let mut target = None;
-                for p in spec.keys.positions(argv.len()) {
+                for p in spec.keys.positions(argv) {
                     let s = shard_of(&argv[p], n).0;
                     if target.is_some_and(|t| t != s) {
                         return Planned::Coordinate(Coordinate::Gather(f));
@@ -586,7 +586,7 @@ impl Connection {
             }
             Exec::Shard(_) => {
                 let mut target = None;
-                for p in spec.keys.positions(argv.len()) {
+                for p in spec.keys.positions(argv) {
                     let s = shard_of(&argv[p], n).0;
                     if target.is_some_and(|t| t != s) {
                         self.ready_error(CmdError::CrossSlot.text());
@@ -604,7 +604,7 @@ impl Connection {
             Exec::PerKey { merge, .. } | Exec::Guarded { merge, .. } => {
                 let keys_start = self.key_shards.len();
                 let refs_start = self.refs.len();
-                for p in spec.keys.positions(argv.len()) {
+                for p in spec.keys.positions(argv) {
                     self.key_shards.push(shard_of(&argv[p], n).0);
                 }
                 let key_shards = &self.key_shards[keys_start..];
@@ -628,7 +628,7 @@ impl Connection {
                 {
                     let keys = spec
                         .keys
-                        .positions(argv.len())
+                        .positions(argv)
                         .flat_map(|p| &argv[p..(p + step).min(argv.len())]);
                     self.part_args.clear();
                     self.part_args
@@ -643,7 +643,7 @@ impl Connection {
                     }
                     let keys = spec
                         .keys
-                        .positions(argv.len())
+                        .positions(argv)
                         .zip(key_shards.iter())
                         .filter(|(_, &ks)| ks == s)
                         .flat_map(|(p, _)| &argv[p..(p + step).min(argv.len())]);

@@ -214,7 +214,7 @@ impl Connection {
             let Ok(spec) = self.specs[r] else { continue };
             let argv = &self.args[self.requests[r].clone()];
             let mut has_keys = false;
-            for p in spec.keys.positions(argv.len()) {
+            for p in spec.keys.positions(argv) {
                 let s = shard_of(&argv[p], n).0;
                 keys.entry(s).or_default().push(argv[p].clone());
                 touched.insert(s);
@@ -437,7 +437,7 @@ impl Connection {
         };
         self.begin_segment();
         let mut sent = Vec::new();
-        for p in spec.keys.positions(argv.len()) {
+        for p in spec.keys.positions(&argv) {
             let s = shard_of(&argv[p], n).0;
             sent.push((s, self.batches[s].push(&exists, [&argv[p]])));
         }
@@ -460,7 +460,7 @@ impl Connection {
         };
         self.begin_segment();
         let mut peeks = Vec::new();
-        for p in spec.keys.positions(argv.len()) {
+        for p in spec.keys.positions(&argv) {
             let s = shard_of(&argv[p], n).0;
             peeks.push((s, self.batches[s].push(&peek, [&argv[p]])));
         }
@@ -487,7 +487,7 @@ impl Connection {
             let Some(spec) = write.first().and_then(|name| table::lookup(name)) else {
                 continue;
             };
-            let Some(p) = spec.keys.positions(write.len()).next() else {
+            let Some(p) = spec.keys.positions(write).next() else {
                 continue;
             };
             let s = shard_of(&write[p], n).0;

@@ -30,7 +30,7 @@ pub fn run_local(
     let writes = {
         let db = &ctx.shard.dbs[ctx.db];
         let sources: Vec<Option<&Value>> = spec_keys
-            .positions(argv.len())
+            .positions(argv)
             .map(|p| db.live(&argv[p], now))
             .collect();
         f(argv, &sources, out)

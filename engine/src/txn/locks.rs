@@ -93,7 +93,7 @@ impl Locks {
                 if !self.any_held() {
                     return false;
                 }
-                let keys = op.spec.keys.positions(args.len());
+                let keys = op.spec.keys.positions(args);
                 if keys.len() == 0 {
                     // A write without keys (FLUSHDB) waits for every
                     // transaction of others to end.
