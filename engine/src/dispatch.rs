@@ -132,15 +132,7 @@ impl ShardBatch {
     pub fn push<'a>(&mut self, head: &OpHead, args: impl IntoIterator<Item = &'a Bytes>) -> usize {
         let start = self.args.len();
         self.args.extend(args.into_iter().cloned());
-        self.ops.push(Op {
-            spec: head.spec,
-            kind: head.kind,
-            tx: head.tx,
-            db: head.db,
-            protocol: head.protocol,
-            client_id: head.client_id,
-            args: start..self.args.len(),
-        });
+        self.ops.push(head.op(start..self.args.len()));
         self.ops.len() - 1
     }
 }
@@ -154,6 +146,21 @@ pub struct OpHead {
     pub db: usize,
     pub protocol: Protocol,
     pub client_id: u64,
+}
+
+impl OpHead {
+    /// The op with its arguments at `args`.
+    pub fn op(&self, args: Range<usize>) -> Op {
+        Op {
+            spec: self.spec,
+            kind: self.kind,
+            tx: self.tx,
+            db: self.db,
+            protocol: self.protocol,
+            client_id: self.client_id,
+            args,
+        }
+    }
 }
 
 /// What a shard wrote for a batch: reply bytes and one part per op.

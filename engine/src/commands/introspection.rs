@@ -18,6 +18,26 @@ fn write_key_flags(spec: &CommandSpec, out: &mut ReplyWriter<'_>) {
     }
 }
 
+/// The one key spec of `spec` up to its find_keys type, whose name and spec
+/// the caller writes: flags, then begin_search at index `index`.
+fn write_key_spec(spec: &CommandSpec, index: i32, out: &mut ReplyWriter<'_>) {
+    out.array(1);
+    out.map(3);
+    out.bulk(b"flags");
+    write_key_flags(spec, out);
+    out.bulk(b"begin_search");
+    out.map(2);
+    out.bulk(b"type");
+    out.bulk(b"index");
+    out.bulk(b"spec");
+    out.map(1);
+    out.bulk(b"index");
+    out.integer(i64::from(index));
+    out.bulk(b"find_keys");
+    out.map(2);
+    out.bulk(b"type");
+}
+
 /// One command's COMMAND INFO entry, Redis 7's ten fields.
 fn write_info(spec: &CommandSpec, out: &mut ReplyWriter<'_>) {
     out.array(10);
@@ -40,22 +60,9 @@ fn write_info(spec: &CommandSpec, out: &mut ReplyWriter<'_>) {
         out.simple(format!("@{c}").as_bytes());
     }
     out.set(0); // tips
-    if spec.keys.numkeys > 0 {
-        out.array(1);
-        out.map(3);
-        out.bulk(b"flags");
-        write_key_flags(spec, out);
-        out.bulk(b"begin_search");
-        out.map(2);
-        out.bulk(b"type");
-        out.bulk(b"index");
-        out.bulk(b"spec");
-        out.map(1);
-        out.bulk(b"index");
-        out.integer(i64::from(spec.keys.numkeys));
-        out.bulk(b"find_keys");
-        out.map(2);
-        out.bulk(b"type");
+    let k = spec.keys;
+    if k.numkeys > 0 {
+        write_key_spec(spec, k.numkeys, out);
         out.bulk(b"keynum");
         out.bulk(b"spec");
         out.map(3);
@@ -65,33 +72,19 @@ fn write_info(spec: &CommandSpec, out: &mut ReplyWriter<'_>) {
         out.integer(1);
         out.bulk(b"keystep");
         out.integer(1);
-    } else if spec.keys.first > 0 {
-        out.array(1);
-        out.map(3);
-        out.bulk(b"flags");
-        write_key_flags(spec, out);
-        out.bulk(b"begin_search");
-        out.map(2);
-        out.bulk(b"type");
-        out.bulk(b"index");
-        out.bulk(b"spec");
-        out.map(1);
-        out.bulk(b"index");
-        out.integer(i64::from(spec.keys.first));
-        out.bulk(b"find_keys");
-        out.map(2);
-        out.bulk(b"type");
+    } else if k.first > 0 {
+        write_key_spec(spec, k.first, out);
         out.bulk(b"range");
         out.bulk(b"spec");
         out.map(3);
         out.bulk(b"lastkey");
-        out.integer(if spec.keys.last < 0 {
-            i64::from(spec.keys.last)
+        out.integer(if k.last < 0 {
+            i64::from(k.last)
         } else {
-            i64::from(spec.keys.last - spec.keys.first)
+            i64::from(k.last - k.first)
         });
         out.bulk(b"keystep");
-        out.integer(i64::from(spec.keys.step));
+        out.integer(i64::from(k.step));
         out.bulk(b"limit");
         out.integer(0);
     } else {

@@ -10,7 +10,7 @@ pub use transaction::Multi;
 use crate::client::{ClientInfo, KillSwitch};
 use crate::command::{self, table, CmdError, CommandSpec, Exec, Flags, MergeFn};
 use crate::config::Config;
-use crate::dispatch::{execute, run_op, Op, OpHead, OpKind, PartRef, Parts, ShardBatch, Sink};
+use crate::dispatch::{execute, run_op, OpHead, OpKind, PartRef, Parts, ShardBatch, Sink};
 use crate::global::unix_ms;
 use crate::keyspace::WatchMark;
 use crate::limits::{
@@ -699,16 +699,7 @@ impl Connection {
         if !shard.locks.any_held() {
             return false;
         }
-        let head = self.head(spec);
-        let op = Op {
-            spec,
-            kind: head.kind,
-            tx: head.tx,
-            db: head.db,
-            protocol: head.protocol,
-            client_id: head.client_id,
-            args: 0..argv.len(),
-        };
+        let op = self.head(spec).op(0..argv.len());
         shard.locks.blocks(&op, argv)
     }
 
@@ -759,15 +750,7 @@ impl Connection {
     /// batch is direct and `s` is this core, queued for `s` otherwise.
     fn single(&mut self, spec: &'static CommandSpec, i: usize, s: usize) {
         let head = self.head(spec);
-        let op = Op {
-            spec,
-            kind: head.kind,
-            tx: head.tx,
-            db: head.db,
-            protocol: head.protocol,
-            client_id: head.client_id,
-            args: self.requests[i].clone(),
-        };
+        let op = head.op(self.requests[i].clone());
         if self.direct
             && s == self.node.id.0
             && !self.locked_here(spec, &self.args[op.args.clone()])
@@ -800,16 +783,7 @@ impl Connection {
         keys: Range<usize>,
     ) {
         let me = self.node.id.0;
-        let head = self.head(spec);
-        let op = Op {
-            spec,
-            kind: head.kind,
-            tx: head.tx,
-            db: head.db,
-            protocol: head.protocol,
-            client_id: head.client_id,
-            args: 0..self.part_args.len(),
-        };
+        let op = self.head(spec).op(0..self.part_args.len());
         let sink = &mut self.sinks[me];
         sink.clear();
         let part = run_op(
