@@ -173,22 +173,38 @@ impl Acl {
     pub const TRANSACTION: Acl = Acl(1 << 11);
     pub const SET: Acl = Acl(1 << 12);
     pub const HASH: Acl = Acl(1 << 13);
+    pub const SORTEDSET: Acl = Acl(1 << 14);
+    pub const LIST: Acl = Acl(1 << 15);
+    pub const BITMAP: Acl = Acl(1 << 16);
+    pub const HYPERLOGLOG: Acl = Acl(1 << 17);
+    pub const GEO: Acl = Acl(1 << 18);
+    pub const STREAM: Acl = Acl(1 << 19);
+    pub const SCRIPTING: Acl = Acl(1 << 20);
 
+    /// Every category with its name, in the order Redis 7.0 lists them
+    /// (`ACLCommandCategories` in redis/src/acl.c).
     pub const NAMES: &'static [(Acl, &'static str)] = &[
         (Acl::KEYSPACE, "keyspace"),
         (Acl::READ, "read"),
         (Acl::WRITE, "write"),
         (Acl::SET, "set"),
+        (Acl::SORTEDSET, "sortedset"),
+        (Acl::LIST, "list"),
         (Acl::HASH, "hash"),
         (Acl::STRING, "string"),
+        (Acl::BITMAP, "bitmap"),
+        (Acl::HYPERLOGLOG, "hyperloglog"),
+        (Acl::GEO, "geo"),
+        (Acl::STREAM, "stream"),
+        (Acl::PUBSUB, "pubsub"),
         (Acl::ADMIN, "admin"),
         (Acl::FAST, "fast"),
         (Acl::SLOW, "slow"),
+        (Acl::BLOCKING, "blocking"),
         (Acl::DANGEROUS, "dangerous"),
         (Acl::CONNECTION, "connection"),
-        (Acl::BLOCKING, "blocking"),
-        (Acl::PUBSUB, "pubsub"),
         (Acl::TRANSACTION, "transaction"),
+        (Acl::SCRIPTING, "scripting"),
     ];
 
     /// The Redis names (without `@`) of the categories set.

@@ -328,6 +328,72 @@ fn merge_msetnx(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
     out.integer(i64::from(all));
 }
 
+/// BITOP AND|OR|XOR|NOT destkey key [key ...], checked in Redis 7.0's
+/// order. Missing keys count as empty strings (zero bytes, padded to the
+/// longest); an empty result deletes the destination. The result is stored
+/// as a raw string, as Redis stores it.
+fn bitop(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Vec<Vec<Bytes>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Op {
+        And,
+        Or,
+        Xor,
+        Not,
+    }
+    let op = match argv[1].to_ascii_uppercase().as_slice() {
+        b"AND" => Op::And,
+        b"OR" => Op::Or,
+        b"XOR" => Op::Xor,
+        b"NOT" => Op::Not,
+        _ => {
+            CmdError::Syntax.reply(out);
+            return Vec::new();
+        }
+    };
+    // sources[0] is the destination; the rest are the operands.
+    let operands = &sources[1..];
+    if op == Op::Not && operands.len() != 1 {
+        out.error(b"ERR BITOP NOT must be called with a single source key.");
+        return Vec::new();
+    }
+    let mut scratch: Vec<itoa::Buffer> = operands.iter().map(|_| itoa::Buffer::new()).collect();
+    let mut strings: Vec<&[u8]> = Vec::with_capacity(operands.len());
+    for (value, buf) in operands.iter().zip(scratch.iter_mut()) {
+        match value {
+            None => strings.push(&[]),
+            Some(v) if v.is_string() => strings.push(v.string_bytes(buf)),
+            Some(_) => {
+                CmdError::WrongType.reply(out);
+                return Vec::new();
+            }
+        }
+    }
+    let len = strings.iter().map(|s| s.len()).max().unwrap_or(0);
+    let dst = argv[2].clone();
+    out.integer(len as i64);
+    let mut writes = vec![vec![Bytes::from_static(b"DEL"), dst.clone()]];
+    if len == 0 {
+        return writes;
+    }
+    let byte = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
+    let result: Vec<u8> = (0..len)
+        .map(|i| match op {
+            Op::Not => !byte(strings[0], i),
+            Op::And => strings.iter().fold(0xff, |acc, s| acc & byte(s, i)),
+            Op::Or => strings.iter().fold(0, |acc, s| acc | byte(s, i)),
+            Op::Xor => strings.iter().fold(0, |acc, s| acc ^ byte(s, i)),
+        })
+        .collect();
+    // SETRANGE on a missing key stores a raw string, as BITOP's result is.
+    writes.push(vec![
+        Bytes::from_static(b"SETRANGE"),
+        dst,
+        Bytes::from_static(b"0"),
+        Bytes::from(result),
+    ]);
+    writes
+}
+
 /// Adds `delta` to the integer at `key` (INCR, DECR, INCRBY, DECRBY).
 fn incr_by(ctx: &mut ShardCtx<'_>, key: &[u8], delta: i64, out: &mut ReplyWriter<'_>) {
     let now = ctx.now_ms;
@@ -583,6 +649,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys(1, -1, 2)
         .acl(STRING)
         .doc("string", "1.0.1", "O(N) where N is the number of keys to set.", "Set multiple keys to multiple values, only if none of the keys exist"),
+    CommandSpec::new("bitop", -4, Exec::Gather(bitop))
+        .flags(WRITE)
+        .keys(2, -1, 1)
+        .acl(Acl::BITMAP)
+        .doc("bitmap", "2.6.0", "O(N)", "Perform bitwise operations between strings"),
     CommandSpec::new("incr", 2, Exec::Shard(incr))
         .flags(WRITE_FAST)
         .keys(1, 1, 1)
