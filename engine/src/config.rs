@@ -70,6 +70,8 @@ pub struct Config {
     pub hash_max_listpack_value: usize,
     /// A set of integers is an intset while it has at most this many members.
     pub set_max_intset_entries: usize,
+    /// `notify-keyspace-events`, as `notify` flags.
+    pub notify_keyspace_events: u32,
     /// `client-output-buffer-limit` of the pubsub class.
     pub output_limit_pubsub: OutputLimit,
     /// `client-output-buffer-limit` of the replica class (no client is of
@@ -98,6 +100,7 @@ impl Default for Config {
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
+            notify_keyspace_events: 0,
             output_limit_pubsub: OutputLimit {
                 hard_bytes: 32 * 1024 * 1024,
                 soft_bytes: 8 * 1024 * 1024,
@@ -378,6 +381,21 @@ pub static SETTINGS: &[Setting] = &[
                 );
             }
             c.client_query_buffer_limit = v;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "notify-keyspace-events",
+        get: |c| crate::notify::format(c.notify_keyspace_events),
+        set: |c, a| {
+            let classes = match a {
+                [] => "",
+                [one] => one.as_str(),
+                _ => return Err("wrong number of arguments".into()),
+            };
+            c.notify_keyspace_events = crate::notify::parse(classes)
+                .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?;
             Ok(())
         },
         mutable: true,

@@ -84,6 +84,9 @@ pub enum OpKind {
     /// A copy of the live value at the key in the arguments, with its
     /// expiry: the part is a [`Part::Entry`].
     Peek,
+    /// Runs `spec` as `Command` does, recording no keyspace events (the
+    /// writes of a command that reports its own, as SINTERSTORE).
+    Quiet,
     /// Whether the key in the arguments is live: the part is 1 or 0.
     Exists,
     /// Removes the key in the arguments.
@@ -239,6 +242,10 @@ fn run_from(
         let part = match op.kind {
             OpKind::Command if aborted => Part::Int(0),
             OpKind::Command => run_op(node, shard, now_ms, op, &batch.args, &mut sink.out),
+            OpKind::Quiet => node
+                .notifier
+                .clone()
+                .muted(|| run_op(node, shard, now_ms, op, &batch.args, &mut sink.out)),
             OpKind::Lock => {
                 shard.locks.lock(op.tx, args);
                 Part::Int(0)
@@ -292,6 +299,10 @@ fn run_from(
         };
         sink.parts.push(part);
     }
+    // Events of ops that are not commands (a transfer's Put).
+    if node.notifier.pending() {
+        node.publish_events();
+    }
     Ok(released)
 }
 
@@ -328,6 +339,22 @@ fn resume_parked(node: &Node) {
 /// Runs one op on this core's shard: its arguments are `args[op.args]`, its
 /// reply goes to the end of `out`.
 pub fn run_op(
+    node: &Node,
+    shard: &mut Shard,
+    now_ms: u64,
+    op: &Op,
+    args: &[Bytes],
+    out: &mut BytesMut,
+) -> Part {
+    let part = run_command(node, shard, now_ms, op, args, out);
+    if node.notifier.pending() {
+        node.publish_events();
+    }
+    part
+}
+
+/// [`run_op`] without publishing the keyspace events it recorded.
+fn run_command(
     node: &Node,
     shard: &mut Shard,
     now_ms: u64,

@@ -27,6 +27,7 @@ pub mod global;
 pub mod keyspace;
 pub mod limits;
 pub mod node;
+pub mod notify;
 pub mod pubsub;
 pub mod runtime;
 pub mod shard;

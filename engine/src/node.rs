@@ -5,6 +5,7 @@
 use crate::client::ClientRegistry;
 use crate::config::Config;
 use crate::global::Global;
+use crate::notify::{Notifier, Outbox};
 use crate::pubsub::PubSub;
 use crate::runtime::Peers;
 use crate::shard::{Shard, ShardId};
@@ -40,6 +41,10 @@ pub struct Node {
     pub clients: RefCell<ClientRegistry>,
     /// This core's pub/sub subscriptions.
     pub pubsub: RefCell<PubSub>,
+    /// Keyspace events of this core's shard, not yet published.
+    pub notifier: Rc<Notifier>,
+    /// Keyspace event messages for the other cores.
+    pub outbox: Outbox,
     pub stats: NodeStats,
     /// Links to the other cores; `None` when this is the only one.
     pub peers: Option<Peers>,
@@ -51,10 +56,13 @@ pub struct Node {
 impl Node {
     pub fn new(id: ShardId, global: Arc<Global>, peers: Option<Peers>) -> Rc<Node> {
         let config = global.config();
+        let notifier = Rc::new(Notifier::default());
+        notifier.set_flags(config.notify_keyspace_events);
         let shard = Shard::new(
             id,
             config.databases,
             crate::global::unix_us() ^ (id.0 as u64) << 48,
+            &notifier,
         );
         Rc::new(Node {
             id,
@@ -62,12 +70,34 @@ impl Node {
             shard: RefCell::new(shard),
             clients: RefCell::new(ClientRegistry::default()),
             pubsub: RefCell::new(PubSub::default()),
+            notifier,
+            outbox: Outbox::default(),
             stats: NodeStats::default(),
             peers,
             config: RefCell::new((global.config_epoch(), config)),
             tx_seq: Cell::new(0),
             global,
         })
+    }
+
+    /// Publishes the keyspace events recorded so far: to this core's
+    /// subscribers now, to the other cores' through the outbox.
+    pub fn publish_events(&self) {
+        let messages = self.notifier.take_messages();
+        if messages.is_empty() {
+            return;
+        }
+        let limit = self.config().output_limit_pubsub;
+        let now = crate::global::unix_ms();
+        {
+            let pubsub = self.pubsub.borrow();
+            for (channel, message) in &messages {
+                pubsub.publish(channel, message, false, limit, now);
+            }
+        }
+        if self.shard_count > 1 {
+            self.outbox.push(&messages);
+        }
     }
 
     /// A new transaction coordinated by this core.
@@ -83,6 +113,7 @@ impl Node {
         let mut cached = self.config.borrow_mut();
         if cached.0 != epoch {
             *cached = (epoch, self.global.config());
+            self.notifier.set_flags(cached.1.notify_keyspace_events);
         }
         cached.1.clone()
     }

@@ -4,8 +4,10 @@
 
 use crate::keyspace::Db;
 use crate::node::Node;
+use crate::notify::Notifier;
 use crate::txn::locks::Locks;
 use shoal_cluster::{key_slot, SLOT_COUNT};
+use std::rc::Rc;
 
 /// Index of a shard (and of the core that owns it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,9 +40,11 @@ pub struct Shard {
 }
 
 impl Shard {
-    pub fn new(id: ShardId, databases: usize, seed: u64) -> Shard {
+    pub fn new(id: ShardId, databases: usize, seed: u64, notifier: &Rc<Notifier>) -> Shard {
         let hasher = ahash::RandomState::new();
-        let dbs = (0..databases).map(|_| Db::new(hasher.clone())).collect();
+        let dbs = (0..databases)
+            .map(|i| Db::attached(hasher.clone(), i, notifier.clone()))
+            .collect();
         Shard {
             id,
             dbs,
@@ -88,6 +92,12 @@ pub struct ShardCtx<'a> {
 impl ShardCtx<'_> {
     pub fn db(&mut self) -> &mut Db {
         &mut self.shard.dbs[self.db]
+    }
+
+    /// Records keyspace event `name` of class `class` for `key` of the
+    /// client's database (see `notify.rs`).
+    pub fn notify(&self, class: u32, name: &'static str, key: &[u8]) {
+        self.node.notifier.emit(self.db, class, name, key);
     }
 }
 

@@ -80,10 +80,9 @@ impl Client {
     }
 
     /// Whether anything arrives within `wait`.
+    /// Whether nothing more arrives within `wait` (what does arrive is
+    /// kept in the buffer).
     fn quiet_for(&mut self, wait: Duration) -> bool {
-        if !self.buf.is_empty() {
-            return false;
-        }
         self.stream.set_read_timeout(Some(wait)).unwrap();
         let mut chunk = [0u8; 1024];
         match self.stream.read(&mut chunk) {
@@ -101,6 +100,13 @@ impl Client {
 /// The elements of a flat array reply, sorted (channel listings come in
 /// hash order on both servers).
 fn sorted_elements(frame: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = elements(frame);
+    out.sort();
+    out
+}
+
+/// The elements of a flat array reply, in order.
+fn elements(frame: &[u8]) -> Vec<Vec<u8>> {
     let header_end = frame.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
     let mut rest = &frame[header_end..];
     let mut out = Vec::new();
@@ -109,7 +115,6 @@ fn sorted_elements(frame: &[u8]) -> Vec<Vec<u8>> {
         out.push(rest[..len].to_vec());
         rest = &rest[len..];
     }
-    out.sort();
     out
 }
 
@@ -344,4 +349,144 @@ fn slow_subscriber_is_dropped(admin: &mut Client, port: u16) {
         Ok(_) => {}
         Err(e) => assert_eq!(e.kind(), ErrorKind::ConnectionReset, "{e}"),
     }
+}
+
+/// Commands whose keyspace events the notification test compares.
+const EVENTFUL: &[&str] = &[
+    "SET k v",
+    "SET k v EX 100",
+    "SETNX k x",
+    "SETEX k2 10 v",
+    "GETSET k w",
+    "GETDEL k2",
+    "INCR n",
+    "INCRBYFLOAT f 1.5",
+    "APPEND s a",
+    "APPEND s b",
+    "SETRANGE s 5 x",
+    "SETRANGE s2 0 ",
+    "MSET a 1 b 2",
+    "MSETNX c 1 d 2",
+    "MSETNX c 1 e 2",
+    "EXPIRE a 100",
+    "PERSIST a",
+    "PERSIST a",
+    "GETEX a PX 100000",
+    "GETEX a PERSIST",
+    "EXPIRE a 0",
+    "DEL b c d nokey",
+    "GET nokey",
+    "EXISTS nokey",
+    "HSET h f v",
+    "HSETNX h f v",
+    "HSETNX h g v",
+    "HINCRBY h n 1",
+    "HINCRBYFLOAT h x 1.5",
+    "HDEL h nofield",
+    "HDEL h f g n x",
+    "SADD s1 a b",
+    "SADD s1 a",
+    "SREM s1 a",
+    "SREM s1 a",
+    "SPOP s1",
+    "SADD s1 a b c",
+    "SADD s2 c d",
+    "SINTERSTORE s3 s1 s2",
+    "SUNIONSTORE s3 s1 s2",
+    "SDIFFSTORE s3 s2 s2",
+    "SDIFFSTORE s3 s2 s2",
+    "SMOVE s1 s2 a",
+    "SMOVE s1 s2 zz",
+    "RENAME s2 s4",
+    "COPY s4 s5",
+    "COPY s4 s5 REPLACE",
+    "MOVE s5 1",
+    "BITOP OR bo n f",
+    "BITOP OR bo n f",
+    "BITOP AND bo nokey",
+    "SET e v PX 1",
+];
+
+/// Runs [`EVENTFUL`] with every event class on and returns the messages a
+/// pattern subscriber got.
+fn events_of(port: u16) -> Vec<Vec<u8>> {
+    let mut admin = Client::connect(port);
+    admin.talk(&["FLUSHALL", "CONFIG|SET|notify-keyspace-events|KEAnm"], 2);
+    let mut sub = Client::connect(port);
+    sub.talk(&["PSUBSCRIBE __key*__:*"], 1);
+    for c in EVENTFUL {
+        admin.talk(&[c], 1);
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    admin.talk(&["GET e"], 1);
+    let mut messages = Vec::new();
+    loop {
+        if let Some((_, len)) = decode_frame(&sub.buf).unwrap() {
+            messages.push(sub.buf.drain(..len).collect());
+            continue;
+        }
+        // A whole frame needs more bytes; none for a while ends the list.
+        if sub.quiet_for(Duration::from_millis(300)) {
+            break;
+        }
+    }
+    admin.talk(&["CONFIG|SET|notify-keyspace-events|"], 1);
+    messages
+}
+
+#[test]
+fn keyspace_notifications_match_redis() {
+    if std::env::var_os("SHOAL_SKIP_REDIS_DIFF").is_some() {
+        return;
+    }
+    let port = free_port();
+    let redis = Guard(
+        Command::new("/usr/bin/redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server (set SHOAL_SKIP_REDIS_DIFF=1 to skip)"),
+    );
+    wait_port(port, "redis-server");
+    let expected = events_of(port);
+    drop(redis);
+    assert!(expected.len() > 100, "{}", expected.len());
+    // "channel message", one per line, for a readable difference.
+    let show = |v: &[Vec<u8>]| -> Vec<String> {
+        v.iter()
+            .map(|f| {
+                let parts = elements(f);
+                format!(
+                    "{} {}",
+                    String::from_utf8_lossy(&parts[2]).trim(),
+                    String::from_utf8_lossy(&parts[3]).trim()
+                )
+            })
+            .collect()
+    };
+    if let Ok(path) = std::env::var("SHOAL_DUMP_EVENTS") {
+        std::fs::write(path, show(&expected).join("\n")).unwrap();
+    }
+    // One shard: the same messages in the same order.
+    let shoal = Server::start(&["--threads", "1"]);
+    let got = show(&events_of(shoal.port));
+    if let Ok(path) = std::env::var("SHOAL_DUMP_EVENTS") {
+        std::fs::write(format!("{path}.shoal"), got.join("\n")).unwrap();
+    }
+    assert_eq!(got, show(&expected));
+    // Two shards: each core publishes its own events, so only the order
+    // of events of different keys may differ.
+    let shoal = Server::start(&["--threads", "2"]);
+    let mut got = show(&events_of(shoal.port));
+    let mut want = show(&expected);
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
 }

@@ -8,6 +8,7 @@ use crate::commands::keys::parse_cursor;
 use crate::keyspace::hash::{Hash, HashLimits};
 use crate::keyspace::Value;
 use crate::limits::RANDOM_REPLY_LEN_MAX;
+use crate::notify;
 use crate::shard::ShardCtx;
 use bytes::Bytes;
 use shoal_proto::{Protocol, ReplyWriter};
@@ -91,6 +92,7 @@ fn hset(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     match set_pairs(ctx, &argv[1], &argv[2..]) {
         Ok(n) => {
             ctx.db().touch(&argv[1]);
+            ctx.notify(notify::HASH, "hset", &argv[1]);
             out.integer(n)
         }
         Err(e) => e.reply(out),
@@ -105,6 +107,7 @@ fn hmset(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     match set_pairs(ctx, &argv[1], &argv[2..]) {
         Ok(_) => {
             ctx.db().touch(&argv[1]);
+            ctx.notify(notify::HASH, "hset", &argv[1]);
             out.ok()
         }
         Err(e) => e.reply(out),
@@ -125,6 +128,7 @@ fn hsetnx(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     match hash.set(&argv[2], &argv[3], limits) {
         Ok(_) => {
             ctx.db().touch(&argv[1]);
+            ctx.notify(notify::HASH, "hset", &argv[1]);
             out.integer(1)
         }
         Err(_) => CmdError::CollectionFull.reply(out),
@@ -166,8 +170,13 @@ fn hdel(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         Err(e) => return e.reply(out),
     };
     let removed = argv[2..].iter().filter(|f| hash.remove(f)).count();
-    if hash.is_empty() {
+    let emptied = hash.is_empty();
+    if removed > 0 {
+        ctx.notify(notify::HASH, "hdel", &argv[1]);
+    }
+    if emptied {
         ctx.db().remove(&argv[1]);
+        ctx.notify(notify::GENERIC, "del", &argv[1]);
     } else if removed > 0 {
         ctx.db().touch(&argv[1]);
     }
@@ -271,6 +280,7 @@ fn hincrby(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     match result {
         Ok(n) => {
             ctx.db().touch(&argv[1]);
+            ctx.notify(notify::HASH, "hincrby", &argv[1]);
             out.integer(n)
         }
         Err(e) => fail_write(ctx, &argv[1], e, out),
@@ -313,6 +323,7 @@ fn hincrbyfloat(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_
     match result {
         Ok(text) => {
             ctx.db().touch(&argv[1]);
+            ctx.notify(notify::HASH, "hincrbyfloat", &argv[1]);
             out.bulk(&text)
         }
         Err(e) => fail_write(ctx, &argv[1], e, out),

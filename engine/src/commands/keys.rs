@@ -7,6 +7,7 @@ use crate::dispatch::{merge_array_concat, merge_sum, Part, Parts};
 use crate::keyspace::glob::glob_match;
 use crate::keyspace::Db;
 use crate::limits::SCAN_COUNT_MAX;
+use crate::notify;
 use crate::shard::ShardCtx;
 use crate::txn::transfer;
 use bytes::Bytes;
@@ -15,8 +16,14 @@ use shoal_proto::ReplyWriter;
 /// DEL key [key ...] (and UNLINK) — this shard's keys.
 fn del(ctx: &mut ShardCtx<'_>, argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> Part {
     let now = ctx.now_ms;
-    let db = ctx.db();
-    Part::Int(argv[1..].iter().filter(|k| db.delete(k, now)).count() as i64)
+    let mut deleted = 0;
+    for key in &argv[1..] {
+        if ctx.db().delete(key, now) {
+            ctx.notify(notify::GENERIC, "del", key);
+            deleted += 1;
+        }
+    }
+    Part::Int(deleted)
 }
 
 /// EXISTS key [key ...] — duplicates count as often as they appear.
@@ -110,11 +117,14 @@ fn expire_generic(
     if refuse {
         return out.integer(0);
     }
-    if when <= now as i64 {
+    let event = if when <= now as i64 {
         db.remove(&argv[1]);
+        "del"
     } else {
         db.set_expire(&argv[1], when as u64, now);
-    }
+        "expire"
+    };
+    ctx.notify(notify::GENERIC, event, &argv[1]);
     out.integer(1);
 }
 
@@ -185,6 +195,7 @@ fn persist(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         .is_some();
     if had {
         db.set_expire(&argv[1], 0, now);
+        ctx.notify(notify::GENERIC, "persist", &argv[1]);
     }
     out.integer(i64::from(had));
 }
@@ -401,6 +412,8 @@ fn move_(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     if let Some((value, expire_at_ms)) = ctx.shard.dbs[ctx.db].take(key) {
         ctx.shard.dbs[dst].set(key, value, expire_at_ms, now);
     }
+    ctx.notify(notify::GENERIC, "move_from", key);
+    ctx.shard.dbs[dst].notify(notify::GENERIC, "move_to", key);
     out.integer(1);
 }
 

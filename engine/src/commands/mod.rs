@@ -14,7 +14,8 @@ pub mod transactions;
 use crate::keyspace::Entry;
 use crate::shard::ShardCtx;
 
-/// Looks `key` up for reading, counting a keyspace hit or miss.
+/// Looks `key` up for reading, counting a keyspace hit or miss (a miss is
+/// also the "keymiss" event).
 pub fn read_entry<'a>(ctx: &'a mut ShardCtx<'_>, key: &[u8]) -> Option<&'a mut Entry> {
     let now = ctx.now_ms;
     let shard = &mut *ctx.shard;
@@ -23,6 +24,9 @@ pub fn read_entry<'a>(ctx: &'a mut ShardCtx<'_>, key: &[u8]) -> Option<&'a mut E
         shard.stats.keyspace_hits += 1;
     } else {
         shard.stats.keyspace_misses += 1;
+        ctx.node
+            .notifier
+            .emit(ctx.db, crate::notify::KEY_MISS, "keymiss", key);
     }
     found
 }

@@ -9,7 +9,9 @@ use crate::commands::keys::parse_cursor;
 use crate::keyspace::set::{Member, Set};
 use crate::keyspace::Value;
 use crate::limits::RANDOM_REPLY_LEN_MAX;
+use crate::notify;
 use crate::shard::ShardCtx;
+use crate::txn::gather::{missed, Writes};
 use bytes::Bytes;
 use shoal_proto::ReplyWriter;
 
@@ -74,6 +76,7 @@ fn sadd(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     }
     if added > 0 {
         ctx.db().touch(&argv[1]);
+        ctx.notify(notify::SET, "sadd", &argv[1]);
     }
     out.integer(added);
 }
@@ -86,8 +89,13 @@ fn srem(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         Err(e) => return e.reply(out),
     };
     let removed = argv[2..].iter().filter(|m| set.remove(m)).count();
-    if set.is_empty() {
+    let emptied = set.is_empty();
+    if removed > 0 {
+        ctx.notify(notify::SET, "srem", &argv[1]);
+    }
+    if emptied {
         ctx.db().remove(&argv[1]);
+        ctx.notify(notify::GENERIC, "del", &argv[1]);
     } else if removed > 0 {
         ctx.db().touch(&argv[1]);
     }
@@ -174,6 +182,8 @@ fn spop(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
                 write_member(m, out);
             }
             ctx.db().remove(&argv[1]);
+            ctx.notify(notify::SET, "spop", &argv[1]);
+            ctx.notify(notify::GENERIC, "del", &argv[1]);
             return;
         }
         Some(n) => {
@@ -186,8 +196,11 @@ fn spop(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
             }
         }
     }
-    if set.is_empty() {
+    let emptied = set.is_empty();
+    ctx.notify(notify::SET, "spop", &argv[1]);
+    if emptied {
         ctx.db().remove(&argv[1]);
+        ctx.notify(notify::GENERIC, "del", &argv[1]);
     } else {
         ctx.db().touch(&argv[1]);
     }
@@ -356,9 +369,10 @@ fn combine(op: SetOp, sets: &[Option<&Set>]) -> Vec<Box<[u8]>> {
 /// SINTER, SUNION, SDIFF: the members of the combined sets.
 fn set_op_reply(
     op: SetOp,
+    keys: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-) -> Vec<Vec<Bytes>> {
+) -> Writes {
     match sets_of(sources) {
         Err(e) => e.reply(out),
         Ok(sets) => {
@@ -369,104 +383,96 @@ fn set_op_reply(
             }
         }
     }
-    Vec::new()
+    Writes {
+        missed: missed(keys, sources),
+        ..Writes::none()
+    }
 }
 
 /// SINTERSTORE, SUNIONSTORE, SDIFFSTORE: the result replaces the
 /// destination (the first key, whatever it held); an empty one deletes it.
 fn set_op_store(
     op: SetOp,
+    event: &'static str,
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-) -> Vec<Vec<Bytes>> {
+) -> Writes {
     let sets = match sets_of(&sources[1..]) {
         Ok(s) => s,
         Err(e) => {
             e.reply(out);
-            return Vec::new();
+            return Writes::none();
         }
     };
     let members = combine(op, &sets);
     out.integer(members.len() as i64);
     let dst = &argv[1];
-    let mut writes = vec![vec![Bytes::from_static(b"DEL"), dst.clone()]];
-    if !members.is_empty() {
+    let existed = sources[0].is_some();
+    let mut commands = vec![vec![Bytes::from_static(b"DEL"), dst.clone()]];
+    // Redis's events: "new" when the key is created, then the command's
+    // name; or "del" when an empty result deletes an existing key.
+    let mut events = Vec::new();
+    if members.is_empty() {
+        if existed {
+            events.push((notify::GENERIC, "del", dst.clone()));
+        }
+    } else {
         let mut sadd = Vec::with_capacity(members.len() + 2);
         sadd.push(Bytes::from_static(b"SADD"));
         sadd.push(dst.clone());
         sadd.extend(members.into_iter().map(Bytes::from));
-        writes.push(sadd);
+        commands.push(sadd);
+        if !existed {
+            events.push((notify::NEW, "new", dst.clone()));
+        }
+        events.push((notify::SET, event, dst.clone()));
     }
-    writes
+    Writes {
+        commands,
+        events: Some(events),
+        missed: missed(&argv[2..], &sources[1..]),
+    }
 }
 
 /// SINTER key [key ...]
-fn sinter(
-    _argv: &[Bytes],
-    sources: &[Option<&Value>],
-    out: &mut ReplyWriter<'_>,
-) -> Vec<Vec<Bytes>> {
-    set_op_reply(SetOp::Inter, sources, out)
+fn sinter(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    set_op_reply(SetOp::Inter, &argv[1..], sources, out)
 }
 /// SUNION key [key ...]
-fn sunion(
-    _argv: &[Bytes],
-    sources: &[Option<&Value>],
-    out: &mut ReplyWriter<'_>,
-) -> Vec<Vec<Bytes>> {
-    set_op_reply(SetOp::Union, sources, out)
+fn sunion(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    set_op_reply(SetOp::Union, &argv[1..], sources, out)
 }
 /// SDIFF key [key ...]
-fn sdiff(
-    _argv: &[Bytes],
-    sources: &[Option<&Value>],
-    out: &mut ReplyWriter<'_>,
-) -> Vec<Vec<Bytes>> {
-    set_op_reply(SetOp::Diff, sources, out)
+fn sdiff(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    set_op_reply(SetOp::Diff, &argv[1..], sources, out)
 }
 /// SINTERSTORE destination key [key ...]
-fn sinterstore(
-    argv: &[Bytes],
-    sources: &[Option<&Value>],
-    out: &mut ReplyWriter<'_>,
-) -> Vec<Vec<Bytes>> {
-    set_op_store(SetOp::Inter, argv, sources, out)
+fn sinterstore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    set_op_store(SetOp::Inter, "sinterstore", argv, sources, out)
 }
 /// SUNIONSTORE destination key [key ...]
-fn sunionstore(
-    argv: &[Bytes],
-    sources: &[Option<&Value>],
-    out: &mut ReplyWriter<'_>,
-) -> Vec<Vec<Bytes>> {
-    set_op_store(SetOp::Union, argv, sources, out)
+fn sunionstore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    set_op_store(SetOp::Union, "sunionstore", argv, sources, out)
 }
 /// SDIFFSTORE destination key [key ...]
-fn sdiffstore(
-    argv: &[Bytes],
-    sources: &[Option<&Value>],
-    out: &mut ReplyWriter<'_>,
-) -> Vec<Vec<Bytes>> {
-    set_op_store(SetOp::Diff, argv, sources, out)
+fn sdiffstore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    set_op_store(SetOp::Diff, "sdiffstore", argv, sources, out)
 }
 
 /// SINTERCARD numkeys key [key ...] [LIMIT limit], checked in Redis 7.0's
 /// order (sinterCardCommand).
-fn sintercard(
-    argv: &[Bytes],
-    sources: &[Option<&Value>],
-    out: &mut ReplyWriter<'_>,
-) -> Vec<Vec<Bytes>> {
+fn sintercard(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
     let numkeys = match parse_i64(&argv[1]) {
         Some(n) if n >= 1 => n as u64,
         _ => {
             out.error(b"ERR numkeys should be greater than 0");
-            return Vec::new();
+            return Writes::none();
         }
     };
     if numkeys > (argv.len() - 2) as u64 {
         out.error(b"ERR Number of keys can't be greater than number of args");
-        return Vec::new();
+        return Writes::none();
     }
     let mut limit = 0u64;
     let mut i = 2 + numkeys as usize;
@@ -477,12 +483,12 @@ fn sintercard(
                 Some(n) if n >= 0 => limit = n as u64,
                 _ => {
                     out.error(b"ERR LIMIT can't be negative");
-                    return Vec::new();
+                    return Writes::none();
                 }
             }
         } else {
             CmdError::Syntax.reply(out);
-            return Vec::new();
+            return Writes::none();
         }
         i += 1;
     }
@@ -490,7 +496,7 @@ fn sintercard(
         Ok(s) => s,
         Err(e) => {
             e.reply(out);
-            return Vec::new();
+            return Writes::none();
         }
     };
     let mut count = combine(SetOp::Inter, &sets).len() as u64;
@@ -498,32 +504,39 @@ fn sintercard(
         count = count.min(limit);
     }
     out.integer(count as i64);
-    Vec::new()
+    Writes {
+        missed: missed(&argv[2..2 + numkeys as usize], sources),
+        ..Writes::none()
+    }
 }
 
 /// SMOVE source destination member, as Redis 7.0's smoveCommand decides.
-fn smove(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Vec<Vec<Bytes>> {
+fn smove(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
     let (src, dst, member) = (&argv[1], &argv[2], &argv[3]);
     let Some(src_value) = sources[0] else {
         out.integer(0);
-        return Vec::new();
+        return Writes::none();
     };
     let src_set = match (src_value, sources[1]) {
         (Value::Set(s), None | Some(Value::Set(_))) => s,
         _ => {
             CmdError::WrongType.reply(out);
-            return Vec::new();
+            return Writes::none();
         }
     };
     let present = src_set.contains(member);
     out.integer(i64::from(present));
     if !present || src == dst {
-        return Vec::new();
+        return Writes::none();
     }
-    vec![
-        vec![Bytes::from_static(b"SREM"), src.clone(), member.clone()],
-        vec![Bytes::from_static(b"SADD"), dst.clone(), member.clone()],
-    ]
+    Writes {
+        commands: vec![
+            vec![Bytes::from_static(b"SREM"), src.clone(), member.clone()],
+            vec![Bytes::from_static(b"SADD"), dst.clone(), member.clone()],
+        ],
+        events: None,
+        missed: Vec::new(),
+    }
 }
 
 const SET: Acl = Acl::SET;

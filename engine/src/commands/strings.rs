@@ -6,7 +6,9 @@ use crate::command::long_double;
 use crate::command::{Acl, ArgCursor, CmdError, CommandSpec, Exec, Flags};
 use crate::dispatch::{merge_array_by_key, merge_ok, Part, Parts};
 use crate::keyspace::Value;
+use crate::notify;
 use crate::shard::ShardCtx;
+use crate::txn::gather::{missed, Writes};
 use bytes::Bytes;
 use shoal_proto::ReplyWriter;
 
@@ -144,8 +146,17 @@ fn set(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     } else {
         db.set_string(&argv[1], &argv[2], deadline, now);
     }
+    notify_set(ctx, &argv[1], deadline != 0);
     if !get {
         out.ok();
+    }
+}
+
+/// The events of a string store: "set", then "expire" when it set a TTL.
+fn notify_set(ctx: &ShardCtx<'_>, key: &[u8], expires: bool) {
+    ctx.notify(notify::STRING, "set", key);
+    if expires {
+        ctx.notify(notify::GENERIC, "expire", key);
     }
 }
 
@@ -157,6 +168,7 @@ fn setnx(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         return out.integer(0);
     }
     db.set_string(&argv[1], &argv[2], 0, now);
+    notify_set(ctx, &argv[1], false);
     out.integer(1);
 }
 
@@ -171,6 +183,7 @@ fn setex_generic(
     match expire_deadline(kind, &argv[2], now, cmd) {
         Ok(at) => {
             ctx.db().set_string(&argv[1], &argv[3], at, now);
+            notify_set(ctx, &argv[1], true);
             out.ok();
         }
         Err(e) => e.reply(out),
@@ -197,6 +210,7 @@ fn getset(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         None => out.null(),
     }
     db.set_string(&argv[1], &argv[2], 0, now);
+    notify_set(ctx, &argv[1], false);
 }
 
 /// GETDEL key
@@ -206,6 +220,7 @@ fn getdel(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         Some(e) => {
             out.bulk(e.value.string_bytes(&mut itoa::Buffer::new()));
             ctx.db().remove(&argv[1]);
+            ctx.notify(notify::GENERIC, "del", &argv[1]);
         }
         None => out.null(),
     }
@@ -263,17 +278,28 @@ fn getex(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         None => return out.null(),
     }
     let db = ctx.db();
-    match expire {
+    let event = match expire {
         ExpireArg::Persist => {
-            db.set_expire(&argv[1], 0, now);
+            let had_ttl = db
+                .get(&argv[1], now)
+                .is_some_and(|e| e.expire_at_ms().is_some());
+            had_ttl.then(|| {
+                db.set_expire(&argv[1], 0, now);
+                "persist"
+            })
         }
-        ExpireArg::None | ExpireArg::KeepTtl => {}
+        ExpireArg::None | ExpireArg::KeepTtl => None,
         _ if deadline <= now => {
             db.remove(&argv[1]);
+            Some("del")
         }
         _ => {
             db.set_expire(&argv[1], deadline, now);
+            Some("expire")
         }
+    };
+    if let Some(name) = event {
+        ctx.notify(notify::GENERIC, name, &argv[1]);
     }
 }
 
@@ -297,9 +323,9 @@ fn mget(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) -> Pa
 /// answers OK, and the pairs of all shards are set in one transaction.
 fn mset(ctx: &mut ShardCtx<'_>, argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> Part {
     let now = ctx.now_ms;
-    let db = ctx.db();
     for pair in argv[1..].chunks_exact(2) {
-        db.set_string(&pair[0], &pair[1], 0, now);
+        ctx.db().set_string(&pair[0], &pair[1], 0, now);
+        ctx.notify(notify::STRING, "set", &pair[0]);
     }
     Part::Int(0)
 }
@@ -317,7 +343,8 @@ fn msetnx(ctx: &mut ShardCtx<'_>, argv: &[Bytes], _out: &mut ReplyWriter<'_>) ->
         return Part::Int(0);
     }
     for pair in argv[1..].chunks_exact(2) {
-        db.set_string(&pair[0], &pair[1], 0, now);
+        ctx.db().set_string(&pair[0], &pair[1], 0, now);
+        ctx.notify(notify::STRING, "set", &pair[0]);
     }
     Part::Int(1)
 }
@@ -332,7 +359,7 @@ fn merge_msetnx(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
 /// order. Missing keys count as empty strings (zero bytes, padded to the
 /// longest); an empty result deletes the destination. The result is stored
 /// as a raw string, as Redis stores it.
-fn bitop(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Vec<Vec<Bytes>> {
+fn bitop(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
     #[derive(Clone, Copy, PartialEq)]
     enum Op {
         And,
@@ -347,14 +374,14 @@ fn bitop(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) 
         b"NOT" => Op::Not,
         _ => {
             CmdError::Syntax.reply(out);
-            return Vec::new();
+            return Writes::none();
         }
     };
     // sources[0] is the destination; the rest are the operands.
     let operands = &sources[1..];
     if op == Op::Not && operands.len() != 1 {
         out.error(b"ERR BITOP NOT must be called with a single source key.");
-        return Vec::new();
+        return Writes::none();
     }
     let mut scratch: Vec<itoa::Buffer> = operands.iter().map(|_| itoa::Buffer::new()).collect();
     let mut strings: Vec<&[u8]> = Vec::with_capacity(operands.len());
@@ -364,16 +391,23 @@ fn bitop(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) 
             Some(v) if v.is_string() => strings.push(v.string_bytes(buf)),
             Some(_) => {
                 CmdError::WrongType.reply(out);
-                return Vec::new();
+                return Writes::none();
             }
         }
     }
     let len = strings.iter().map(|s| s.len()).max().unwrap_or(0);
     let dst = argv[2].clone();
     out.integer(len as i64);
-    let mut writes = vec![vec![Bytes::from_static(b"DEL"), dst.clone()]];
+    let existed = sources[0].is_some();
+    let commands = vec![vec![Bytes::from_static(b"DEL"), dst.clone()]];
     if len == 0 {
-        return writes;
+        // Redis's events: "del" when an empty result deletes a key.
+        let events = existed.then(|| (notify::GENERIC, "del", dst.clone()));
+        return Writes {
+            commands,
+            events: Some(events.into_iter().collect()),
+            missed: missed(&argv[3..], operands),
+        };
     }
     let byte = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
     let result: Vec<u8> = (0..len)
@@ -385,13 +419,24 @@ fn bitop(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) 
         })
         .collect();
     // SETRANGE on a missing key stores a raw string, as BITOP's result is.
-    writes.push(vec![
+    let mut commands = commands;
+    commands.push(vec![
         Bytes::from_static(b"SETRANGE"),
-        dst,
+        dst.clone(),
         Bytes::from_static(b"0"),
         Bytes::from(result),
     ]);
-    writes
+    // Redis's events: "new" when the key is created, then "set".
+    let mut events = Vec::new();
+    if !existed {
+        events.push((notify::NEW, "new", dst.clone()));
+    }
+    events.push((notify::STRING, "set", dst));
+    Writes {
+        commands,
+        events: Some(events),
+        missed: missed(&argv[3..], operands),
+    }
 }
 
 /// Adds `delta` to the integer at `key` (INCR, DECR, INCRBY, DECRBY).
@@ -413,6 +458,7 @@ fn incr_by(ctx: &mut ShardCtx<'_>, key: &[u8], delta: i64, out: &mut ReplyWriter
         return CmdError::Overflow.reply(out);
     };
     db.set_keep_ttl(key, Value::Int(next), now);
+    ctx.notify(notify::STRING, "incrby", key);
     out.integer(next);
 }
 
@@ -456,6 +502,7 @@ fn incrbyfloat(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
     match sum {
         Ok(text) => {
             db.set_keep_ttl(&argv[1], Value::from_bytes(&text), now);
+            ctx.notify(notify::STRING, "incrbyfloat", &argv[1]);
             out.bulk(&text);
         }
         Err(e) => e.reply(out),
@@ -475,6 +522,7 @@ fn append(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     match db.get(&argv[1], now) {
         None => {
             db.set(&argv[1], Value::Raw(argv[2].to_vec()), 0, now);
+            ctx.notify(notify::STRING, "append", &argv[1]);
             out.integer(argv[2].len() as i64);
         }
         Some(e) if !e.value.is_string() => CmdError::WrongType.reply(out),
@@ -486,6 +534,7 @@ fn append(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
                     raw.extend_from_slice(&argv[2]);
                     let len = raw.len();
                     db.touch(&argv[1]);
+                    ctx.notify(notify::STRING, "append", &argv[1]);
                     out.integer(len as i64);
                 }
                 _ => CmdError::StringTooLong.reply(out),
@@ -566,6 +615,7 @@ fn setrange(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
             let mut buf = vec![0u8; end];
             buf[offset as usize..].copy_from_slice(value);
             db.set(&argv[1], Value::Raw(buf), 0, now);
+            ctx.notify(notify::STRING, "setrange", &argv[1]);
             out.integer(end as i64);
         }
         Some(e) if !e.value.is_string() => CmdError::WrongType.reply(out),
@@ -583,6 +633,7 @@ fn setrange(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
             raw[offset as usize..end].copy_from_slice(value);
             let len = raw.len();
             db.touch(&argv[1]);
+            ctx.notify(notify::STRING, "setrange", &argv[1]);
             out.integer(len as i64);
         }
     }

@@ -10,6 +10,7 @@ use crate::dispatch::{OpHead, OpKind, Part};
 use crate::global::unix_ms;
 use crate::keyspace::Value;
 use crate::node::NodeStats;
+use crate::notify;
 use crate::shard::shard_of;
 use crate::txn::gather::GatherFn;
 use crate::txn::transfer::{self, Decision};
@@ -479,11 +480,22 @@ impl Connection {
             &sources,
             &mut ReplyWriter::new(&mut self.outbuf, self.state.protocol),
         );
-        if writes.is_empty() {
+        for key in &writes.missed {
+            self.node
+                .notifier
+                .emit(self.state.db, notify::KEY_MISS, "keymiss", key);
+        }
+        if writes.commands.is_empty() && writes.events.is_none() {
+            self.node.publish_events();
             return;
         }
+        // Writes whose events the command reports itself record none.
+        let kind = match writes.events {
+            Some(_) => OpKind::Quiet,
+            None => OpKind::Command,
+        };
         self.begin_segment();
-        for write in &writes {
+        for write in &writes.commands {
             let Some(spec) = write.first().and_then(|name| table::lookup(name)) else {
                 continue;
             };
@@ -491,14 +503,14 @@ impl Connection {
                 continue;
             };
             let s = shard_of(&write[p], n).0;
-            let head = OpHead {
-                spec,
-                kind: OpKind::Command,
-                ..base
-            };
+            let head = OpHead { spec, kind, ..base };
             self.batches[s].push(&head, write.iter());
         }
         self.dispatch().await;
+        for (class, name, key) in writes.events.iter().flatten() {
+            self.node.notifier.emit(self.state.db, *class, name, key);
+        }
+        self.node.publish_events();
     }
 
     /// Request `i`, a RENAME, RENAMENX or COPY between keys on two shards,
@@ -539,9 +551,17 @@ impl Connection {
         if !t.keep_src {
             self.batches[a].push(&at(OpKind::Delete, db), [&t.src]);
         }
+        // Redis deletes the destination, then adds the key anew ("new").
+        self.batches[b].push(&at(OpKind::Delete, dst_db), [&t.dst]);
         let put = self.batches[b].push(&at(OpKind::Put, dst_db), [&t.dst]);
         self.batches[b].values.push((put, value, expire_at_ms));
         self.dispatch().await;
+        for (event_db, name, key) in transfer::events(&t, db, dst_db) {
+            self.node
+                .notifier
+                .emit(event_db, notify::GENERIC, name, key);
+        }
+        self.node.publish_events();
         transfer::answer_done(
             &t,
             &mut ReplyWriter::new(&mut self.outbuf, self.state.protocol),

@@ -9,9 +9,11 @@ pub mod segment;
 pub mod set;
 pub mod table;
 
+use crate::notify::{self, Notifier};
 use hash::Hash;
 use set::Set;
 use std::collections::HashMap;
+use std::rc::Rc;
 use table::{Slot, Table, TableEntry};
 
 /// A stored value. Strings keep Redis's three encodings: integers as
@@ -288,10 +290,20 @@ pub struct Db {
     watched: HashMap<Box<[u8]>, Watched, ahash::RandomState>,
     /// Modifications of watched keys so far.
     touch_seq: u64,
+    /// Where this database's own events (expired, new) are recorded, and
+    /// its index for them.
+    notifier: Rc<Notifier>,
+    index: usize,
 }
 
 impl Db {
+    /// A database of its own, whose events go nowhere.
     pub fn new(hasher: ahash::RandomState) -> Db {
+        Db::attached(hasher, 0, Rc::default())
+    }
+
+    /// Database `index` of a shard whose events go to `notifier`.
+    pub fn attached(hasher: ahash::RandomState, index: usize, notifier: Rc<Notifier>) -> Db {
         Db {
             table: Table::new(hasher),
             volatile: 0,
@@ -299,7 +311,14 @@ impl Db {
             expired_total: 0,
             watched: HashMap::default(),
             touch_seq: 0,
+            notifier,
+            index,
         }
+    }
+
+    /// Records event `name` of class `class` for `key` of this database.
+    pub fn notify(&self, class: u32, name: &'static str, key: &[u8]) {
+        self.notifier.emit(self.index, class, name, key);
     }
 
     /// Records that `key` was modified (written, deleted or expired), for
@@ -370,6 +389,8 @@ impl Db {
                 self.volatile -= 1;
                 self.expired_total += 1;
                 touch_watched(&mut self.watched, &mut self.touch_seq, key);
+                self.notifier
+                    .emit(self.index, notify::EXPIRED, "expired", key);
                 None
             }
         }
@@ -406,6 +427,9 @@ impl Db {
             Slot::Occupied(entry) => {
                 if entry.is_expired(now_ms) {
                     self.expired_total += 1;
+                    self.notifier
+                        .emit(self.index, notify::EXPIRED, "expired", key);
+                    self.notifier.emit(self.index, notify::NEW, "new", key);
                 }
                 match (entry.expire_at_ms != 0, expire_at_ms != 0) {
                     (false, true) => self.volatile += 1,
@@ -416,6 +440,7 @@ impl Db {
                 value.assign(&mut entry.value);
             }
             Slot::Vacant(vacant) => {
+                self.notifier.emit(self.index, notify::NEW, "new", key);
                 if expire_at_ms != 0 {
                     self.volatile += 1;
                 }
@@ -445,18 +470,22 @@ impl Db {
                 self.expired_total += 1;
                 self.volatile -= 1;
                 touch_watched(&mut self.watched, &mut self.touch_seq, key);
+                self.notifier
+                    .emit(self.index, notify::EXPIRED, "expired", key);
+                self.notifier.emit(self.index, notify::NEW, "new", key);
                 entry.expire_at_ms = 0;
                 entry.value = make();
                 (entry, true)
             }
-            Slot::Vacant(vacant) => (
-                vacant.insert(Entry {
+            Slot::Vacant(vacant) => {
+                self.notifier.emit(self.index, notify::NEW, "new", key);
+                let entry = vacant.insert(Entry {
                     key: Key::new(key),
                     value: make(),
                     expire_at_ms: 0,
-                }),
-                true,
-            ),
+                });
+                (entry, true)
+            }
         }
     }
 
@@ -550,15 +579,14 @@ impl Db {
         self.sweep_cursor = 0;
     }
 
-    /// Empties the database and gives back its old contents, to be freed
+    /// Empties the database and gives back its old table, to be freed
     /// elsewhere (FLUSHDB ASYNC). The watched keys stay watched here.
-    pub fn take_contents(&mut self) -> Db {
+    pub fn take_contents(&mut self) -> Table<Entry> {
         self.touch_existing(None);
-        let mut old = Db::new(ahash::RandomState::new());
-        std::mem::swap(&mut old.table, &mut self.table);
-        std::mem::swap(&mut old.volatile, &mut self.volatile);
+        let fresh = Table::new(ahash::RandomState::new());
+        self.volatile = 0;
         self.sweep_cursor = 0;
-        old
+        std::mem::replace(&mut self.table, fresh)
     }
 
     /// Exchanges the contents of two databases (SWAPDB); which keys are
@@ -598,6 +626,7 @@ impl Db {
             let key: Box<[u8]> = e.key().into();
             self.remove(&key);
             self.expired_total += 1;
+            self.notify(notify::EXPIRED, "expired", &key);
             seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1);
         }
         None
@@ -610,10 +639,14 @@ impl Db {
         }
         let watched = &self.watched;
         let mut touched: Vec<Box<[u8]>> = Vec::new();
+        let (notifier, index) = (&self.notifier, self.index);
         let (next, removed) = self.table.sweep(self.sweep_cursor, budget, |e| {
             let expired = e.is_expired(now_ms);
-            if expired && !watched.is_empty() && watched.contains_key(e.key()) {
-                touched.push(e.key().into());
+            if expired {
+                notifier.emit(index, notify::EXPIRED, "expired", e.key());
+                if !watched.is_empty() && watched.contains_key(e.key()) {
+                    touched.push(e.key().into());
+                }
             }
             expired
         });

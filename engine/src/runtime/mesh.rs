@@ -5,9 +5,10 @@
 //! and freed on the core that allocated them); they come back as one message
 //! and wake the waiting connection through its `ReplySlot`.
 
-use crate::dispatch::{execute, ShardBatch, Sink};
+use crate::dispatch::{execute, OpHead, OpKind, ShardBatch, Sink};
 use crate::node::Node;
 use crate::txn::locks::Done;
+use crate::txn::TxId;
 use glommio::channels::channel_mesh::{Receivers, Senders};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -136,6 +137,37 @@ impl Peers {
                     }
                     _ => Err((ShardBatch::default(), Sink::default())),
                 }
+            }
+        }
+    }
+}
+
+/// Sends the keyspace event messages this core records to the other cores,
+/// as PUBLISH ops (each delivers to its own subscribers).
+pub async fn notify_loop(node: Rc<Node>) {
+    let Some(publish) = crate::command::table::lookup(b"publish") else {
+        return;
+    };
+    let head = OpHead {
+        spec: publish,
+        kind: OpKind::Command,
+        tx: TxId::NONE,
+        db: 0,
+        protocol: shoal_proto::Protocol::Resp2,
+        client_id: 0,
+    };
+    let name = bytes::Bytes::from_static(b"PUBLISH");
+    loop {
+        let messages = node.outbox.next().await;
+        let Some(peers) = &node.peers else { return };
+        for s in (0..node.shard_count).filter(|&s| s != node.id.0) {
+            let mut batch = ShardBatch::default();
+            for (channel, message) in &messages {
+                batch.push(&head, [&name, channel, message]);
+            }
+            // Nobody waits for the counts: the pending reply is dropped.
+            if peers.send(s, batch, Sink::default()).await.is_err() {
+                return;
             }
         }
     }

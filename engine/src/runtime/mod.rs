@@ -183,6 +183,9 @@ async fn executor_main(
         glommio::spawn_local(accept_loop(node.clone(), listener)).detach();
     }
     glommio::spawn_local(expiry_loop(node.clone())).detach();
+    if threads > 1 {
+        glommio::spawn_local(mesh::notify_loop(node.clone())).detach();
+    }
 
     while !global.shutting_down() {
         glommio::timer::sleep(Duration::from_millis(SHUTDOWN_POLL_MS)).await;
@@ -395,5 +398,6 @@ async fn expiry_loop(node: Rc<Node>) {
         node.shard
             .borrow_mut()
             .sweep_expired(EXPIRE_SWEEP_BUDGET, now);
+        node.publish_events();
     }
 }

@@ -9,6 +9,7 @@
 
 use crate::command::{table, Exec};
 use crate::keyspace::Value;
+use crate::notify;
 use crate::shard::ShardCtx;
 use bytes::{Bytes, BytesMut};
 use shoal_proto::ReplyWriter;
@@ -16,7 +17,38 @@ use shoal_proto::ReplyWriter;
 /// See the module documentation. `sources[i]` is the live value of the
 /// command's i-th key, if any.
 pub type GatherFn =
-    fn(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Vec<Vec<Bytes>>;
+    fn(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes;
+
+/// What a gathering command writes.
+#[derive(Default)]
+pub struct Writes {
+    /// Commands (argv) to run, each on the shard of its keys.
+    pub commands: Vec<Vec<Bytes>>,
+    /// The keyspace events the command reports itself, `(class, event,
+    /// key)`, in the client's database (SINTERSTORE reports "sinterstore",
+    /// not the DEL and SADD it is made of); its commands then record none.
+    /// `None`: the commands' own events are the command's (SMOVE's).
+    pub events: Option<Vec<(u32, &'static str, Bytes)>>,
+    /// Keys the command read that do not exist ("keymiss" events, which
+    /// come before the others).
+    pub missed: Vec<Bytes>,
+}
+
+/// The keys among `keys` whose value in `sources` (same order) is missing.
+pub fn missed(keys: &[Bytes], sources: &[Option<&Value>]) -> Vec<Bytes> {
+    keys.iter()
+        .zip(sources)
+        .filter(|(_, v)| v.is_none())
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+impl Writes {
+    /// Nothing to write (a read, or an error).
+    pub fn none() -> Writes {
+        Writes::default()
+    }
+}
 
 /// Runs a gathering command whose keys all live on this shard.
 pub fn run_local(
@@ -35,8 +67,26 @@ pub fn run_local(
             .collect();
         f(argv, &sources, out)
     };
-    for write in &writes {
-        run_write(ctx, write);
+    for key in &writes.missed {
+        ctx.notify(notify::KEY_MISS, "keymiss", key);
+    }
+    match &writes.events {
+        None => {
+            for write in &writes.commands {
+                run_write(ctx, write);
+            }
+        }
+        Some(events) => {
+            let notifier = ctx.node.notifier.clone();
+            notifier.muted(|| {
+                for write in &writes.commands {
+                    run_write(ctx, write);
+                }
+            });
+            for (class, name, key) in events {
+                ctx.notify(*class, name, key);
+            }
+        }
     }
 }
 

@@ -89,7 +89,7 @@ impl Locks {
             OpKind::Lock | OpKind::Gate => args
                 .iter()
                 .any(|k| self.holder(k).is_some_and(|t| t != op.tx) || self.wanted(k)),
-            OpKind::Command => {
+            OpKind::Command | OpKind::Quiet => {
                 if !self.any_held() {
                     return false;
                 }

@@ -6,6 +6,7 @@
 
 use crate::command::args::parse_i64;
 use crate::command::CmdError;
+use crate::notify;
 use crate::shard::ShardCtx;
 use bytes::Bytes;
 use shoal_proto::ReplyWriter;
@@ -182,7 +183,25 @@ pub fn run_local(
         ctx.shard.dbs[src_db].take(&t.src)
     };
     if let Some((value, expire_at_ms)) = moved {
+        // Redis deletes the destination, then adds the key anew ("new").
+        ctx.shard.dbs[dst_db].remove(&t.dst);
         ctx.shard.dbs[dst_db].set(&t.dst, value, expire_at_ms, now);
     }
+    for (db, name, key) in events(&t, src_db, dst_db) {
+        ctx.shard.dbs[db].notify(notify::GENERIC, name, key);
+    }
     answer_done(&t, out);
+}
+
+/// The keyspace events of a transfer that went ahead, after "new":
+/// `(database, event, key)`.
+pub fn events(t: &Transfer, src_db: usize, dst_db: usize) -> Vec<(usize, &'static str, &Bytes)> {
+    if t.keep_src {
+        vec![(dst_db, "copy_to", &t.dst)]
+    } else {
+        vec![
+            (src_db, "rename_from", &t.src),
+            (dst_db, "rename_to", &t.dst),
+        ]
+    }
 }
