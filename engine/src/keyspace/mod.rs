@@ -5,11 +5,13 @@
 pub mod dense;
 pub mod glob;
 pub mod hash;
+pub mod list;
 pub mod segment;
 pub mod set;
 pub mod table;
 
 use hash::Hash;
+use list::List;
 use set::Set;
 use std::collections::HashMap;
 use table::{Slot, Table, TableEntry};
@@ -25,6 +27,7 @@ pub enum Value {
     Raw(Vec<u8>),
     Hash(Box<Hash>),
     Set(Box<Set>),
+    List(Box<List>),
 }
 
 /// Redis stores strings of up to this many bytes as `embstr`.
@@ -53,6 +56,7 @@ impl Value {
             Value::Int(_) | Value::Str(_) | Value::Raw(_) => "string",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::List(_) => "list",
         }
     }
 
@@ -64,6 +68,7 @@ impl Value {
             Value::Str(_) | Value::Raw(_) => "raw",
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
+            Value::List(l) => l.encoding(),
         }
     }
 
@@ -79,7 +84,7 @@ impl Value {
             Value::Int(n) => scratch.format(*n).as_bytes(),
             Value::Str(b) => b,
             Value::Raw(v) => v,
-            Value::Hash(_) | Value::Set(_) => &[],
+            Value::Hash(_) | Value::Set(_) | Value::List(_) => &[],
         }
     }
 
@@ -100,7 +105,7 @@ impl Value {
             Value::Int(n) => itoa::Buffer::new().format(*n).len(),
             Value::Str(b) => b.len(),
             Value::Raw(v) => v.len(),
-            Value::Hash(_) | Value::Set(_) => 0,
+            Value::Hash(_) | Value::Set(_) | Value::List(_) => 0,
         }
     }
 
@@ -207,6 +212,7 @@ impl TableEntry for Entry {
             Value::Raw(v) => segment::prefetch(v.as_ptr()),
             Value::Hash(h) => segment::prefetch(&**h as *const Hash),
             Value::Set(s) => segment::prefetch(&**s as *const Set),
+            Value::List(l) => segment::prefetch(&**l as *const List),
             Value::Int(_) => {}
         }
     }
