@@ -57,6 +57,14 @@ pub enum CmdError {
     CountOutOfLongRange,
     /// A hash or set already holds as many elements as it can index.
     CollectionFull,
+    /// LSET past the list's ends.
+    IndexOutOfRange,
+    /// LPOS RANK 0.
+    RankZero,
+    /// LPOS COUNT negative or not a number.
+    LposCountNegative,
+    /// LPOS MAXLEN negative or not a number.
+    LposMaxlenNegative,
 }
 
 impl CmdError {
@@ -114,6 +122,10 @@ impl CmdError {
             // Redis's text, missing "be" included.
             CmdError::CountOutOfLongRange => "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
             CmdError::CollectionFull => "ERR the collection is too large to add an element",
+            CmdError::IndexOutOfRange => "ERR index out of range",
+            CmdError::RankZero => "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+            CmdError::LposCountNegative => "ERR COUNT can't be negative",
+            CmdError::LposMaxlenNegative => "ERR MAXLEN can't be negative",
         }
     }
 
@@ -166,6 +178,10 @@ mod tests {
             CmdError::OutOfRange,
             CmdError::CountOutOfLongRange,
             CmdError::CollectionFull,
+            CmdError::IndexOutOfRange,
+            CmdError::RankZero,
+            CmdError::LposCountNegative,
+            CmdError::LposMaxlenNegative,
         ];
         for e in all {
             let t = e.text();
