@@ -65,6 +65,16 @@ pub enum CmdError {
     LposCountNegative,
     /// LPOS MAXLEN negative or not a number.
     LposMaxlenNegative,
+    /// SETBIT's value is not 0 or 1.
+    BitNotInteger,
+    /// BITPOS's bit is a number but not 0 or 1.
+    BitArgument,
+    /// A BITFIELD type that is not i1..i64 or u1..u63.
+    BitfieldType,
+    /// BITFIELD OVERFLOW with an unknown mode.
+    OverflowType,
+    /// BITFIELD_RO with SET or INCRBY.
+    BitfieldRoGetOnly,
 }
 
 impl CmdError {
@@ -126,6 +136,11 @@ impl CmdError {
             CmdError::RankZero => "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
             CmdError::LposCountNegative => "ERR COUNT can't be negative",
             CmdError::LposMaxlenNegative => "ERR MAXLEN can't be negative",
+            CmdError::BitNotInteger => "ERR bit is not an integer or out of range",
+            CmdError::BitArgument => "ERR The bit argument must be 1 or 0.",
+            CmdError::BitfieldType => "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.",
+            CmdError::OverflowType => "ERR Invalid OVERFLOW type specified",
+            CmdError::BitfieldRoGetOnly => "ERR BITFIELD_RO only supports the GET subcommand",
         }
     }
 
@@ -182,6 +197,11 @@ mod tests {
             CmdError::RankZero,
             CmdError::LposCountNegative,
             CmdError::LposMaxlenNegative,
+            CmdError::BitNotInteger,
+            CmdError::BitArgument,
+            CmdError::BitfieldType,
+            CmdError::OverflowType,
+            CmdError::BitfieldRoGetOnly,
         ];
         for e in all {
             let t = e.text();

@@ -170,6 +170,7 @@ impl Acl {
     pub const SET: Acl = Acl(1 << 12);
     pub const HASH: Acl = Acl(1 << 13);
     pub const LIST: Acl = Acl(1 << 15);
+    pub const BITMAP: Acl = Acl(1 << 16);
 
     pub const NAMES: &'static [(Acl, &'static str)] = &[
         (Acl::KEYSPACE, "keyspace"),
@@ -179,6 +180,7 @@ impl Acl {
         (Acl::LIST, "list"),
         (Acl::HASH, "hash"),
         (Acl::STRING, "string"),
+        (Acl::BITMAP, "bitmap"),
         (Acl::ADMIN, "admin"),
         (Acl::FAST, "fast"),
         (Acl::SLOW, "slow"),

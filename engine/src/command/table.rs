@@ -10,11 +10,12 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Every family's commands, in the order `COMMAND` lists them.
-fn families() -> [&'static [CommandSpec]; 10] {
+fn families() -> [&'static [CommandSpec]; 11] {
     [
         commands::connection::COMMANDS,
         commands::server::COMMANDS,
         commands::strings::COMMANDS,
+        commands::bitmaps::COMMANDS,
         commands::hashes::COMMANDS,
         commands::sets::COMMANDS,
         commands::lists::COMMANDS,

@@ -1,6 +1,7 @@
 //! Command families. Each file implements its commands and ends with its
 //! table entries (`COMMANDS`), gathered by `command::table`.
 
+pub mod bitmaps;
 pub mod connection;
 pub mod hashes;
 pub mod introspection;
