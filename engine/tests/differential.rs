@@ -1952,6 +1952,37 @@ fn list_wrong_types() -> Vec<Step> {
     s
 }
 
+/// Bit offsets at `proto-max-bulk-len`, lowered here in a pipeline of its
+/// own: CONFIG SET runs on the connection when it is planned, so it is
+/// not ordered with commands of the same pipeline on other shards.
+fn bitmaps_limit_config() -> Vec<Step> {
+    vec![ex(c!["CONFIG", "SET", "proto-max-bulk-len", "1048576"])]
+}
+
+fn bitmaps_limit() -> Vec<Step> {
+    vec![
+        c!["SETBIT", "bmax", "8388608", "1"],
+        c!["SETBIT", "bmax", "8388607", "1"],
+        c!["GETBIT", "bmax", "8388607"],
+        c!["GETBIT", "bmax", "8388608"],
+        c!["BITFIELD", "bmax", "GET", "u8", "8388607"],
+        c!["BITFIELD", "bmax", "GET", "u8", "8388608"],
+        c!["BITFIELD", "bmax", "SET", "i64", "8388607", "-1"],
+        c!["BITFIELD", "bmax", "SET", "i64", "#131072", "-1"],
+        c!["BITFIELD", "bmax", "SET", "i8", "#1048575", "-1"],
+        c!["STRLEN", "bmax"],
+        c!["BITCOUNT", "bmax"],
+        c!["BITPOS", "bmax", "1", "-2"],
+    ]
+    .into_iter()
+    .map(ex)
+    .collect()
+}
+
+fn bitmaps_limit_reset() -> Vec<Step> {
+    vec![ex(c!["CONFIG", "SET", "proto-max-bulk-len", "512mb"])]
+}
+
 fn resp3_lists() -> Vec<Step> {
     let mut s = vec![(Mode::Skip, c!["HELLO", "3"])];
     s.extend(
@@ -1980,6 +2011,348 @@ fn resp3_lists() -> Vec<Step> {
     );
     s.push((Mode::Skip, c!["HELLO", "2"]));
     s
+}
+
+/// SETBIT, GETBIT, BITCOUNT, BITPOS, BITFIELD and BITFIELD_RO: ranges in
+/// bytes and bits, i64 extremes, offsets at proto-max-bulk-len, every
+/// overflow mode at the edges of i64/u63 fields, errors in Redis's order,
+/// wrong types and WATCH.
+fn bitmaps() -> Vec<Step> {
+    let mut s: Vec<Vec<Vec<u8>>> = vec![
+        c!["SET", "bs", "foobar"],
+        c!["SET", "bn", "12345"],
+        c!["SET", "bempty", ""],
+        c!["RPUSH", "blist", "a"],
+        c!["SETBIT", "bb", "7", "1"],
+        c!["SETBIT", "bb", "7", "1"],
+        c!["SETBIT", "bb", "7", "0"],
+        c!["SETBIT", "bb", "100", "1"],
+        c!["GET", "bb"],
+        c!["STRLEN", "bb"],
+        c!["GETBIT", "bb", "100"],
+        c!["GETBIT", "bb", "101"],
+        c!["GETBIT", "bb", "100000"],
+        c!["GETBIT", "bn", "2"],
+        c!["GETBIT", "bn", "3"],
+        c!["GETBIT", "nokey", "3"],
+        c!["SETBIT", "bn", "0", "1"],
+        c!["GET", "bn"],
+        c!["OBJECT", "ENCODING", "bn"],
+        c!["SETBIT", "bb", "-1", "1"],
+        c!["SETBIT", "bb", "4294967296", "1"],
+        c!["SETBIT", "bb", "9223372036854775807", "1"],
+        c!["SETBIT", "bb", "x", "1"],
+        c!["SETBIT", "bb", "0", "2"],
+        c!["SETBIT", "bb", "0", "-1"],
+        c!["SETBIT", "bb", "0", "x"],
+        c!["SETBIT", "bb", "x", "x"],
+        c!["SETBIT", "blist", "0", "1"],
+        c!["SETBIT", "blist", "x", "1"],
+        c!["SETBIT", "blist", "0", "x"],
+        c!["GETBIT", "blist", "0"],
+        c!["GETBIT", "blist", "x"],
+        c!["GETBIT", "nokey", "x"],
+        c!["GETBIT", "nokey", "4294967296"],
+        c!["GETBIT", "nokey", "#1"],
+        c!["BITCOUNT", "bs"],
+        c!["BITCOUNT", "bs", "0", "0"],
+        c!["BITCOUNT", "bs", "1", "1"],
+        c!["BITCOUNT", "bs", "1", "-2"],
+        c!["BITCOUNT", "bs", "-1", "-3"],
+        c!["BITCOUNT", "bs", "5", "30", "BIT"],
+        c!["BITCOUNT", "bs", "5", "30", "byte"],
+        c!["BITCOUNT", "bs", "-9", "-2", "bit"],
+        c!["BITCOUNT", "bs", "3", "3", "BIT"],
+        c!["BITCOUNT", "bs", "0", "-1", "BIT"],
+        c![
+            "BITCOUNT",
+            "bs",
+            "-9223372036854775808",
+            "9223372036854775807"
+        ],
+        c![
+            "BITCOUNT",
+            "bs",
+            "-9223372036854775808",
+            "9223372036854775807",
+            "BIT"
+        ],
+        c![
+            "BITCOUNT",
+            "bs",
+            "9223372036854775807",
+            "-9223372036854775808"
+        ],
+        c!["BITCOUNT", "bs", "100", "200"],
+        c!["BITCOUNT", "bs", "1"],
+        c!["BITCOUNT", "bs", "0", "1", "BITS"],
+        c!["BITCOUNT", "bs", "0", "1", "BIT", "x"],
+        c!["BITCOUNT", "bs", "x", "1"],
+        c!["BITCOUNT", "bs", "0", "x", "BITS"],
+        c!["BITCOUNT", "bn"],
+        c!["BITCOUNT", "bempty"],
+        c!["BITCOUNT", "bempty", "0", "-1"],
+        c!["BITCOUNT", "nokey"],
+        c!["BITCOUNT", "nokey", "x", "y"],
+        c!["BITCOUNT", "nokey", "1"],
+        c!["BITCOUNT", "blist"],
+        c!["BITCOUNT", "blist", "x", "y"],
+        c!["SET", "bp", b"\xff\xf0\x00"],
+        c!["BITPOS", "bp", "0"],
+        c!["BITPOS", "bp", "1"],
+        c!["BITPOS", "bp", "1", "1"],
+        c!["BITPOS", "bp", "1", "2"],
+        c!["BITPOS", "bp", "0", "0", "0"],
+        c!["BITPOS", "bp", "1", "2", "-1"],
+        c!["BITPOS", "bp", "0", "2", "3", "BIT"],
+        c!["BITPOS", "bp", "0", "7", "11", "bit"],
+        c!["BITPOS", "bp", "1", "9", "17", "BIT"],
+        c!["BITPOS", "bp", "1", "12", "23", "BIT"],
+        c!["BITPOS", "bp", "0", "-12", "-1", "BIT"],
+        c!["BITPOS", "bp", "1", "0", "-1", "BYTE"],
+        c![
+            "BITPOS",
+            "bp",
+            "1",
+            "-9223372036854775808",
+            "9223372036854775807"
+        ],
+        c![
+            "BITPOS",
+            "bp",
+            "0",
+            "-9223372036854775808",
+            "9223372036854775807",
+            "BIT"
+        ],
+        c!["BITPOS", "bp", "1", "9223372036854775807"],
+        c!["BITPOS", "bp", "1", "2", "1"],
+        c!["SET", "bones", b"\xff\xff"],
+        c!["BITPOS", "bones", "0"],
+        c!["BITPOS", "bones", "0", "1"],
+        c!["BITPOS", "bones", "0", "0", "-1"],
+        c!["BITPOS", "bones", "0", "0", "15", "BIT"],
+        c!["BITPOS", "bones", "1", "3", "5", "BIT"],
+        c!["BITPOS", "bempty", "0"],
+        c!["BITPOS", "bempty", "1"],
+        c!["BITPOS", "bn", "1"],
+        c!["BITPOS", "nokey", "0"],
+        c!["BITPOS", "nokey", "1"],
+        c!["BITPOS", "nokey", "1", "x", "y", "z", "w"],
+        c!["BITPOS", "nokey", "2"],
+        c!["BITPOS", "nokey", "x"],
+        c!["BITPOS", "bp", "2"],
+        c!["BITPOS", "bp", "-1"],
+        c!["BITPOS", "bp", "1", "x"],
+        c!["BITPOS", "bp", "1", "0", "x"],
+        c!["BITPOS", "bp", "1", "0", "x", "BITS"],
+        c!["BITPOS", "bp", "1", "0", "1", "BIT", "x"],
+        c!["BITPOS", "blist", "1"],
+        c!["BITPOS", "blist", "1", "x"],
+        c!["BITFIELD", "bf", "SET", "u8", "0", "255", "GET", "u8", "0", "GET", "i8", "0"],
+        c!["BITFIELD", "bf", "INCRBY", "u8", "0", "10", "GET", "u4", "4"],
+        c![
+            "BITFIELD", "bf", "OVERFLOW", "SAT", "INCRBY", "u8", "0", "300", "INCRBY", "u8", "0",
+            "-300"
+        ],
+        c![
+            "BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "300", "INCRBY", "u8", "0",
+            "-1"
+        ],
+        c![
+            "BITFIELD", "bf", "overflow", "wrap", "incrby", "i8", "0", "200", "incrby", "i8", "0",
+            "-300"
+        ],
+        c![
+            "BITFIELD", "bf", "OVERFLOW", "SAT", "SET", "u8", "8", "-1", "SET", "i8", "16", "1000",
+            "SET", "i8", "24", "-1000"
+        ],
+        c![
+            "BITFIELD", "bf", "OVERFLOW", "FAIL", "SET", "u8", "8", "-1", "SET", "i8", "16", "127",
+            "SET", "i8", "24", "128"
+        ],
+        c!["BITFIELD", "bf", "SET", "u8", "8", "-1", "SET", "i4", "16", "100"],
+        c![
+            "BITFIELD",
+            "bf",
+            "SET",
+            "i64",
+            "32",
+            "9223372036854775807",
+            "INCRBY",
+            "i64",
+            "32",
+            "1"
+        ],
+        c![
+            "BITFIELD",
+            "bf",
+            "OVERFLOW",
+            "SAT",
+            "INCRBY",
+            "i64",
+            "32",
+            "-1",
+            "INCRBY",
+            "i64",
+            "32",
+            "-9223372036854775808"
+        ],
+        c!["BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "i64", "32", "-1", "GET", "i64", "32"],
+        c![
+            "BITFIELD",
+            "bf",
+            "SET",
+            "i64",
+            "32",
+            "-9223372036854775808",
+            "OVERFLOW",
+            "WRAP",
+            "INCRBY",
+            "i64",
+            "32",
+            "-1"
+        ],
+        c![
+            "BITFIELD",
+            "bf",
+            "SET",
+            "u63",
+            "100",
+            "9223372036854775807",
+            "GET",
+            "u63",
+            "100"
+        ],
+        c![
+            "BITFIELD",
+            "bf",
+            "OVERFLOW",
+            "SAT",
+            "INCRBY",
+            "u63",
+            "100",
+            "9223372036854775807",
+            "INCRBY",
+            "u63",
+            "100",
+            "-9223372036854775808"
+        ],
+        c![
+            "BITFIELD",
+            "bf",
+            "OVERFLOW",
+            "WRAP",
+            "INCRBY",
+            "u63",
+            "100",
+            "9223372036854775807",
+            "INCRBY",
+            "u63",
+            "100",
+            "-9223372036854775808"
+        ],
+        c![
+            "BITFIELD",
+            "bf",
+            "OVERFLOW",
+            "FAIL",
+            "INCRBY",
+            "u63",
+            "100",
+            "9223372036854775807"
+        ],
+        c![
+            "BITFIELD", "bf", "OVERFLOW", "SAT", "SET", "u1", "0", "2", "SET", "i1", "1", "-1",
+            "SET", "i1", "2", "1", "INCRBY", "i1", "3", "-5"
+        ],
+        c!["BITFIELD", "bf", "GET", "u8", "#1", "SET", "u8", "#2", "7", "GET", "u8", "16"],
+        c!["BITFIELD", "bf", "GET", "u8", "#2305843009213693952"],
+        c!["BITFIELD", "bf", "GET", "u8", "#2305843009213693951"],
+        c!["BITFIELD", "bf", "GET", "u8", "#-1"],
+        c!["BITFIELD", "bf", "GET", "u8", "#"],
+        c!["BITFIELD", "bf", "GET", "u8", "4294967295"],
+        c!["BITFIELD", "bf", "GET", "u8", "4294967296"],
+        c!["BITFIELD", "bf", "GET", "u64", "0"],
+        c!["BITFIELD", "bf", "GET", "i65", "0"],
+        c!["BITFIELD", "bf", "GET", "i0", "0"],
+        c!["BITFIELD", "bf", "GET", "U8", "0"],
+        c!["BITFIELD", "bf", "GET", "8", "0"],
+        c!["BITFIELD", "bf", "GET", "u08", "0"],
+        c!["BITFIELD", "bf", "GET", "u8"],
+        c!["BITFIELD", "bf", "SET", "u8", "0"],
+        c!["BITFIELD", "bf", "SET", "u8", "0", "x"],
+        c!["BITFIELD", "bf", "INCRBY", "u8", "0", "9223372036854775808"],
+        c!["BITFIELD", "bf", "OVERFLOW"],
+        c!["BITFIELD", "bf", "OVERFLOW", "BAD", "GET", "u8", "0"],
+        c!["BITFIELD", "bf", "GET", "u8", "0", "BAD"],
+        c!["BITFIELD", "bf", "SET", "u8", "0", "1", "GET", "u64", "0"],
+        c!["BITFIELD", "bf"],
+        c!["BITFIELD", "bf", "OVERFLOW", "SAT"],
+        c!["GET", "bf"],
+        c!["BITFIELD", "bnew", "OVERFLOW", "FAIL", "INCRBY", "u2", "10", "10"],
+        c!["GET", "bnew"],
+        c!["BITFIELD", "nokey", "GET", "i64", "0", "GET", "u63", "1000"],
+        c!["EXISTS", "nokey"],
+        c!["BITFIELD", "bn", "GET", "u8", "0", "INCRBY", "u8", "0", "1"],
+        c!["GET", "bn"],
+        c!["BITFIELD", "blist", "GET", "u8", "0"],
+        c!["BITFIELD", "blist", "SET", "u8", "0", "1"],
+        c!["BITFIELD", "blist", "GET", "u64", "0"],
+        c!["BITFIELD_RO", "bs", "GET", "u8", "0", "GET", "i8", "#1"],
+        c!["BITFIELD_RO", "bs", "SET", "u8", "0", "1"],
+        c!["BITFIELD_RO", "bs", "INCRBY", "u8", "0", "1"],
+        c!["BITFIELD_RO", "bs", "OVERFLOW", "SAT", "GET", "u8", "0"],
+        c!["BITFIELD_RO", "bs", "GET", "u64", "0"],
+        c!["BITFIELD_RO", "blist", "GET", "u8", "0"],
+        c!["BITFIELD_RO", "blist", "SET", "u8", "0", "1"],
+        c!["BITFIELD_RO", "nokey", "GET", "u8", "0"],
+        c!["BITFIELD_RO", "bs"],
+        c!["SETBIT", "bs"],
+        c!["GETBIT", "bs"],
+        c!["BITCOUNT"],
+        c!["BITPOS", "bs"],
+        c!["BITFIELD"],
+        c!["BITFIELD_RO"],
+    ];
+    for cmd in [
+        c!["SETBIT", "bw", "3", "1"],
+        c!["SETBIT", "bw", "3", "1"],
+        c!["SETBIT", "bw", "3", "0"],
+        c!["SETBIT", "bw", "3", "0"],
+        c!["SETBIT", "bw", "100", "0"],
+        c!["GETBIT", "bw", "3"],
+        c!["BITCOUNT", "bw"],
+        c!["BITFIELD", "bw", "GET", "u8", "0"],
+        c!["BITFIELD", "bw", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "100"],
+        c!["BITFIELD", "bw", "SET", "u8", "0", "0"],
+        c!["BITFIELD", "bw", "SET", "u8", "0", "1"],
+        c!["BITFIELD", "bw", "INCRBY", "u8", "0", "0"],
+        c!["BITFIELD", "bw", "OVERFLOW", "SAT", "INCRBY", "u8", "0", "1000"],
+        c!["BITFIELD", "bw", "OVERFLOW", "SAT", "INCRBY", "u8", "0", "1000"],
+        c!["BITFIELD", "bw", "OVERFLOW", "FAIL", "SET", "u8", "2000", "0"],
+        c!["BITFIELD", "bw", "OVERFLOW", "FAIL", "SET", "u2", "3000", "9"],
+        c!["EXISTS", "bw"],
+    ] {
+        s.push(c!["WATCH", "bw"]);
+        s.push(cmd);
+        s.push(c!["MULTI"]);
+        s.push(c!["PING"]);
+        s.push(c!["EXEC"]);
+    }
+    let mut steps: Vec<Step> = s.into_iter().map(ex).collect();
+    steps.push((Mode::Skip, c!["HELLO", "3"]));
+    steps.extend(
+        [
+            c!["BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "1000", "GET", "u8", "0"],
+            c!["BITFIELD_RO", "nokey", "GET", "u8", "0"],
+            c!["BITPOS", "bp", "1"],
+        ]
+        .into_iter()
+        .map(ex),
+    );
+    steps.push((Mode::Skip, c!["HELLO", "2"]));
+    steps
 }
 
 /// The content of a bulk string reply.
@@ -2167,6 +2540,10 @@ fn differential_against_redis() {
                 ("list-config-reset", list_config_reset()),
                 ("list-wrong-types", list_wrong_types()),
                 ("resp3-lists", resp3_lists()),
+                ("bitmaps", bitmaps()),
+                ("bitmaps-limit-config", bitmaps_limit_config()),
+                ("bitmaps-limit", bitmaps_limit()),
+                ("bitmaps-limit-reset", bitmaps_limit_reset()),
                 ("wrong-types", wrong_types()),
                 ("config", config()),
                 ("config-reset", config_reset()),
