@@ -72,6 +72,9 @@ pub struct Config {
     pub set_max_intset_entries: usize,
     /// `notify-keyspace-events`, as `notify` flags.
     pub notify_keyspace_events: u32,
+    /// A list node holds at most this many elements (positive), or at most
+    /// 4, 8, 16, 32 or 64 KiB (-1 ..= -5).
+    pub list_max_listpack_size: i32,
     /// `client-output-buffer-limit` of the pubsub class.
     pub output_limit_pubsub: OutputLimit,
     /// `client-output-buffer-limit` of the replica class (no client is of
@@ -101,6 +104,7 @@ impl Default for Config {
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
             notify_keyspace_events: 0,
+            list_max_listpack_size: -2,
             output_limit_pubsub: OutputLimit {
                 hard_bytes: 32 * 1024 * 1024,
                 soft_bytes: 8 * 1024 * 1024,
@@ -203,6 +207,27 @@ fn memory_in(args: &[String], min: usize) -> Result<usize, String> {
         ));
     }
     Ok(v)
+}
+
+/// A signed integer between `min` and `max` (Redis's int settings).
+fn signed_in(args: &[String], min: i64, max: i64) -> Result<i64, String> {
+    let n: i64 = one(args)?
+        .parse()
+        .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+    if !(min..=max).contains(&n) {
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
+    }
+    Ok(n)
+}
+
+/// `list-max-listpack-size`: any int, as in Redis (a list clamps it to
+/// -5 ..= 32767 when it is created).
+fn set_list_max_listpack_size(c: &mut Config, args: &[String]) -> Result<(), String> {
+    let n = signed_in(args, i64::from(i32::MIN), i64::from(i32::MAX))?;
+    c.list_max_listpack_size = i32::try_from(n).map_err(|_| "out of range".to_string())?;
+    Ok(())
 }
 
 fn yes_no(args: &[String]) -> Result<bool, String> {
@@ -471,6 +496,30 @@ pub static SETTINGS: &[Setting] = &[
         mutable: true,
     },
     Setting {
+        name: "list-max-listpack-size",
+        get: |c| c.list_max_listpack_size.to_string(),
+        set: set_list_max_listpack_size,
+        mutable: true,
+    },
+    // Redis 7.0 still accepts the ziplist name.
+    Setting {
+        name: "list-max-ziplist-size",
+        get: |c| c.list_max_listpack_size.to_string(),
+        set: set_list_max_listpack_size,
+        mutable: true,
+    },
+    // List nodes are never compressed: only 0 (Redis's default, no
+    // compression) is accepted.
+    Setting {
+        name: "list-compress-depth",
+        get: |_| "0".into(),
+        set: |_, a| match signed_in(a, 0, i64::from(i32::MAX))? {
+            0 => Ok(()),
+            _ => Err("list compression is not supported, only 0 is accepted".into()),
+        },
+        mutable: true,
+    },
+    Setting {
         name: "logfile",
         get: |c| c.logfile.clone(),
         set: |c, a| {
@@ -710,5 +759,31 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("between 0 and 9223372036854775807"));
+    }
+
+    #[test]
+    fn list_settings_have_redis_names_and_no_compression() {
+        let mut c = Config::default();
+        assert_eq!(c.list_max_listpack_size, -2);
+        c.apply("list-max-ziplist-size", &strings(&["-5"]), true)
+            .unwrap();
+        assert_eq!((setting("list-max-listpack-size").unwrap().get)(&c), "-5");
+        c.apply("list-max-listpack-size", &strings(&["-2147483648"]), true)
+            .unwrap();
+        assert_eq!(c.list_max_listpack_size, i32::MIN);
+        let e = c.apply("list-max-listpack-size", &strings(&["2147483648"]), true);
+        assert!(e
+            .unwrap_err()
+            .to_string()
+            .contains("between -2147483648 and 2147483647"));
+        c.apply("list-compress-depth", &strings(&["0"]), true)
+            .unwrap();
+        let e = c.apply("list-compress-depth", &strings(&["1"]), true);
+        assert!(e.unwrap_err().to_string().contains("not supported"));
+        let e = c.apply("list-compress-depth", &strings(&["-1"]), true);
+        assert!(e
+            .unwrap_err()
+            .to_string()
+            .contains("between 0 and 2147483647"));
     }
 }

@@ -193,6 +193,7 @@ pub fn execute(
     mut sink: Sink,
     park: impl FnOnce() -> Done,
 ) -> Option<(ShardBatch, Sink)> {
+    node.refresh_config();
     let mut shard = node.shard.borrow_mut();
     let mut batch = batch;
     match run_from(node, &mut shard, &mut batch, &mut sink, 0) {

@@ -52,3 +52,13 @@ pub const LISTPACK_SIZE_MAX: usize = 1 << 30;
 /// such a reply however large (-9223372036854775807 runs it out of memory);
 /// Shoal refuses counts beyond this many elements with an error instead.
 pub const RANDOM_REPLY_LEN_MAX: u64 = 1 << 24;
+
+/// `list-max-listpack-size` -1 ..= -5: a list node holds at most this many
+/// bytes (Redis's `optimization_level`: 4, 8, 16, 32, 64 KiB).
+pub const LIST_NODE_SIZES: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
+/// A list node limited by element count (a positive `list-max-listpack-size`)
+/// still holds at most this many bytes (Redis's `SIZE_SAFETY_LIMIT`).
+pub const LIST_NODE_SIZE_SAFETY: usize = 8192;
+/// Largest element count per list node (Redis's `FILL_MAX`); larger
+/// `list-max-listpack-size` values are clamped to it, smaller than -5 to -5.
+pub const LIST_NODE_COUNT_MAX: i64 = (1 << 15) - 1;

@@ -109,12 +109,19 @@ impl Node {
 
     /// This core's copy of the configuration, refreshed when it changed.
     pub fn config(&self) -> Arc<Config> {
+        self.refresh_config();
+        self.config.borrow().1.clone()
+    }
+
+    /// Takes a changed configuration into this core's copy (and the
+    /// settings cached elsewhere on the core, as the notification classes).
+    /// One atomic load when nothing changed; run before every batch.
+    pub fn refresh_config(&self) {
         let epoch = self.global.config_epoch();
         let mut cached = self.config.borrow_mut();
         if cached.0 != epoch {
             *cached = (epoch, self.global.config());
             self.notifier.set_flags(cached.1.notify_keyspace_events);
         }
-        cached.1.clone()
     }
 }

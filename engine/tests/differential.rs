@@ -1616,6 +1616,860 @@ fn resp3_collections() -> Vec<Step> {
     s
 }
 
+/// The list commands: pushes, pops with counts, ranges, indexes, inserts,
+/// removals and LPOS, with out-of-range and i64-extreme arguments, wrong
+/// arity, and the keyspace commands on lists.
+fn lists() -> Vec<Step> {
+    vec![
+        c!["RPUSH", "li", "a", "b", "c"],
+        c!["LPUSH", "li", "z", "y"],
+        c!["LRANGE", "li", "0", "-1"],
+        c!["LLEN", "li"],
+        c!["LLEN", "li-missing"],
+        c!["TYPE", "li"],
+        c!["OBJECT", "ENCODING", "li"],
+        c!["RPUSH", "li", b"bin\r\n\0", ""],
+        c!["LPUSHX", "li-missing", "a"],
+        c!["RPUSHX", "li-missing", "a", "b"],
+        c!["EXISTS", "li-missing"],
+        c!["LPUSHX", "li", "x1", "x2"],
+        c!["RPUSHX", "li", "x3"],
+        c!["LRANGE", "li", "0", "-1"],
+        c!["LRANGE", "li", "-3", "-1"],
+        c!["LRANGE", "li", "-100", "2"],
+        c!["LRANGE", "li", "5", "2"],
+        c!["LRANGE", "li", "100", "200"],
+        c![
+            "LRANGE",
+            "li",
+            "-9223372036854775808",
+            "9223372036854775807"
+        ],
+        c![
+            "LRANGE",
+            "li",
+            "9223372036854775807",
+            "-9223372036854775808"
+        ],
+        c!["LRANGE", "li", "0", "-9223372036854775808"],
+        c!["LRANGE", "li", "x", "1"],
+        c!["LRANGE", "li", "0", "1.5"],
+        c!["LRANGE", "li", "0", "9223372036854775808"],
+        c!["LRANGE", "li-missing", "0", "-1"],
+        c!["LRANGE", "li-missing", "x", "-1"],
+        c!["LINDEX", "li", "0"],
+        c!["LINDEX", "li", "-1"],
+        c!["LINDEX", "li", "3"],
+        c!["LINDEX", "li", "100"],
+        c!["LINDEX", "li", "-100"],
+        c!["LINDEX", "li", "9223372036854775807"],
+        c!["LINDEX", "li", "-9223372036854775808"],
+        c!["LINDEX", "li", "x"],
+        c!["LINDEX", "li-missing", "x"],
+        c!["LINDEX", "li-missing", "0"],
+        c!["LSET", "li", "0", "first"],
+        c!["LSET", "li", "-1", "last"],
+        c!["LSET", "li", "4", "mid"],
+        c!["LSET", "li", "100", "x"],
+        c!["LSET", "li", "-100", "x"],
+        c!["LSET", "li", "-9223372036854775808", "x"],
+        c!["LSET", "li", "9223372036854775807", "x"],
+        c!["LSET", "li", "x", "x"],
+        c!["LSET", "li-missing", "0", "x"],
+        c!["LSET", "li-missing", "x", "x"],
+        c!["EXISTS", "li-missing"],
+        c!["LRANGE", "li", "0", "-1"],
+        c!["LINSERT", "li", "BEFORE", "mid", "pre"],
+        c!["LINSERT", "li", "after", "mid", "post"],
+        c!["LINSERT", "li", "AFTER", "last", "end"],
+        c!["LINSERT", "li", "before", "first", "start"],
+        c!["LINSERT", "li", "BEFORE", "nopivot", "x"],
+        c!["LINSERT", "li", "MIDDLE", "mid", "x"],
+        c!["LINSERT", "li-missing", "BEFORE", "a", "x"],
+        c!["LINSERT", "li-missing", "MIDDLE", "a", "x"],
+        c!["EXISTS", "li-missing"],
+        c!["LRANGE", "li", "0", "-1"],
+        c!["RPUSH", "lr", "a", "b", "a", "c", "a", "b", "a"],
+        c!["LREM", "lr", "1", "a"],
+        c!["LREM", "lr", "-2", "a"],
+        c!["LRANGE", "lr", "0", "-1"],
+        c!["LREM", "lr", "0", "b"],
+        c!["LREM", "lr", "0", "zz"],
+        c!["LREM", "lr", "x", "a"],
+        c!["RPUSH", "lr", "a", "a"],
+        c!["LREM", "lr", "-9223372036854775808", "a"],
+        c!["LRANGE", "lr", "0", "-1"],
+        c!["LREM", "lr", "9223372036854775807", "c"],
+        c!["EXISTS", "lr"],
+        c!["LREM", "li-missing", "0", "a"],
+        c!["LREM", "li-missing", "x", "a"],
+        c!["RPUSH", "lt", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+        c!["LTRIM", "lt", "1", "-2"],
+        c!["LRANGE", "lt", "0", "-1"],
+        c!["LTRIM", "lt", "-9223372036854775808", "9223372036854775807"],
+        c!["LRANGE", "lt", "0", "-1"],
+        c!["LTRIM", "lt", "2", "100"],
+        c!["LRANGE", "lt", "0", "-1"],
+        c!["LTRIM", "lt", "-2", "-1"],
+        c!["LRANGE", "lt", "0", "-1"],
+        c!["LTRIM", "lt", "x", "1"],
+        c!["LTRIM", "lt", "0", "x"],
+        c!["LTRIM", "lt", "1", "0"],
+        c!["EXISTS", "lt"],
+        c!["LTRIM", "li-missing", "0", "1"],
+        c!["LTRIM", "li-missing", "x", "1"],
+        c!["RPUSH", "lt", "a", "b"],
+        c!["LTRIM", "lt", "9223372036854775807", "-9223372036854775808"],
+        c!["EXISTS", "lt"],
+        c!["RPUSH", "lp", "1", "2", "3", "4", "5", "6"],
+        c!["LPOP", "lp"],
+        c!["RPOP", "lp"],
+        c!["LPOP", "lp", "2"],
+        c!["RPOP", "lp", "1"],
+        c!["LPOP", "lp", "0"],
+        c!["RPOP", "lp", "0"],
+        c!["LPOP", "lp", "-1"],
+        c!["LPOP", "lp", "x"],
+        c!["LPOP", "lp", "-9223372036854775808"],
+        c!["LPOP", "lp", "9223372036854775808"],
+        c!["LPOP", "lp", "1", "2"],
+        c!["RPOP", "lp", "1", "2"],
+        c!["LRANGE", "lp", "0", "-1"],
+        c!["RPOP", "lp", "9223372036854775807"],
+        c!["EXISTS", "lp"],
+        c!["LPOP", "lp"],
+        c!["RPOP", "lp"],
+        c!["LPOP", "lp", "0"],
+        c!["LPOP", "lp", "3"],
+        c!["RPOP", "lp", "-1"],
+        c!["RPUSH", "lp", "only"],
+        c!["RPOP", "lp"],
+        c!["EXISTS", "lp"],
+        c!["RPUSH", "lp", "1", "2", "3"],
+        c!["LPOP", "lp", "9223372036854775807"],
+        c!["EXISTS", "lp"],
+        c!["RPUSH", "lq", "a", "b", "c", "a", "b", "c", "a"],
+        c!["LPOS", "lq", "a"],
+        c!["LPOS", "lq", "c"],
+        c!["LPOS", "lq", "zz"],
+        c!["LPOS", "lq", "a", "RANK", "2"],
+        c!["LPOS", "lq", "a", "RANK", "-1"],
+        c!["LPOS", "lq", "a", "RANK", "-2"],
+        c!["LPOS", "lq", "a", "RANK", "4"],
+        c!["LPOS", "lq", "a", "COUNT", "0"],
+        c!["LPOS", "lq", "a", "COUNT", "2"],
+        c!["LPOS", "lq", "a", "COUNT", "2", "RANK", "-1"],
+        c!["LPOS", "lq", "a", "COUNT", "0", "RANK", "2"],
+        c!["LPOS", "lq", "a", "COUNT", "0", "MAXLEN", "4"],
+        c!["LPOS", "lq", "a", "RANK", "-1", "MAXLEN", "1"],
+        c!["LPOS", "lq", "a", "RANK", "-1", "MAXLEN", "2"],
+        c!["LPOS", "lq", "c", "RANK", "-1", "MAXLEN", "2"],
+        c!["LPOS", "lq", "zz", "COUNT", "5"],
+        c!["LPOS", "lq", "a", "rank", "0"],
+        c!["LPOS", "lq", "a", "RANK", "x"],
+        c!["LPOS", "lq", "a", "RANK", "-9223372036854775808"],
+        c![
+            "LPOS",
+            "lq",
+            "a",
+            "RANK",
+            "-9223372036854775808",
+            "COUNT",
+            "1"
+        ],
+        c![
+            "LPOS",
+            "lq",
+            "a",
+            "RANK",
+            "-9223372036854775808",
+            "COUNT",
+            "0",
+            "MAXLEN",
+            "3"
+        ],
+        c![
+            "LPOS",
+            "lq",
+            "a",
+            "RANK",
+            "-9223372036854775807",
+            "COUNT",
+            "0"
+        ],
+        c!["LPOS", "lq", "a", "RANK", "9223372036854775807"],
+        c![
+            "LPOS",
+            "lq",
+            "a",
+            "RANK",
+            "9223372036854775807",
+            "COUNT",
+            "9223372036854775807"
+        ],
+        c!["LPOS", "lq", "a", "COUNT", "9223372036854775807"],
+        c![
+            "LPOS",
+            "lq",
+            "a",
+            "RANK",
+            "2",
+            "COUNT",
+            "9223372036854775807"
+        ],
+        c!["LPOS", "lq", "a", "COUNT", "-1"],
+        c!["LPOS", "lq", "a", "COUNT", "x"],
+        c!["LPOS", "lq", "a", "COUNT", "9223372036854775808"],
+        c!["LPOS", "lq", "a", "MAXLEN", "9223372036854775807"],
+        c!["LPOS", "lq", "a", "MAXLEN", "-1"],
+        c!["LPOS", "lq", "a", "MAXLEN", "x"],
+        c!["LPOS", "lq", "a", "MAXLEN", "-9223372036854775808"],
+        c!["LPOS", "lq", "a", "RANK"],
+        c!["LPOS", "lq", "a", "COUNT"],
+        c!["LPOS", "lq", "a", "FOO", "1"],
+        c!["LPOS", "lq", "a", "COUNT", "1", "COUNT", "2"],
+        c!["LPOS", "lq", "a", "RANK", "0", "COUNT", "-1"],
+        c!["LPOS", "lq", "a", "COUNT", "-1", "RANK", "0"],
+        c!["LPOS", "li-missing", "a"],
+        c!["LPOS", "li-missing", "a", "COUNT", "1"],
+        c!["LPOS", "li-missing", "a", "RANK", "0"],
+        c!["LPOS", "li-missing", "a", "FOO"],
+        c!["LPUSH", "li"],
+        c!["RPUSH"],
+        c!["LPUSHX", "li"],
+        c!["RPUSHX", "li"],
+        c!["LPOP"],
+        c!["RPOP"],
+        c!["LLEN"],
+        c!["LLEN", "li", "x"],
+        c!["LRANGE", "li", "0"],
+        c!["LRANGE", "li", "0", "1", "2"],
+        c!["LINDEX", "li"],
+        c!["LSET", "li", "0"],
+        c!["LREM", "li", "0"],
+        c!["LTRIM", "li", "0"],
+        c!["LINSERT", "li", "BEFORE", "a"],
+        c!["LPOS", "li"],
+        c!["RPUSH", "{lk}a", "x", "y"],
+        c!["EXPIRE", "{lk}a", "100"],
+        c!["COPY", "{lk}a", "{lk}b"],
+        c!["LRANGE", "{lk}b", "0", "-1"],
+        c!["TTL", "{lk}a"],
+        c!["TTL", "{lk}b"],
+        c!["RENAME", "{lk}b", "{lk}c"],
+        c!["LRANGE", "{lk}c", "0", "-1"],
+        c!["COPY", "{lk}c", "lk-other"],
+        c!["RENAME", "lk-other", "lk-other2"],
+        c!["LRANGE", "lk-other2", "0", "-1"],
+        c!["TYPE", "lk-other2"],
+        c!["DEL", "{lk}a", "{lk}c", "lk-other2"],
+        c!["EXISTS", "{lk}a", "{lk}c", "lk-other2"],
+    ]
+    .into_iter()
+    .map(|v| {
+        if v[0] == b"TTL" {
+            (Mode::Near1, v)
+        } else {
+            ex(v)
+        }
+    })
+    .collect()
+}
+
+/// Which list writes a WATCH sees: each command runs between WATCH and
+/// EXEC on one connection; EXEC answers null when the command modified
+/// the key in Redis's eyes (LTRIM always does, even when nothing goes).
+fn list_watch() -> Vec<Step> {
+    let mut s = vec![ex(c!["RPUSH", "lw", "a", "b", "c"])];
+    for cmd in [
+        c!["LLEN", "lw"],
+        c!["LRANGE", "lw", "0", "-1"],
+        c!["LINDEX", "lw", "0"],
+        c!["LPOS", "lw", "a"],
+        c!["LPUSHX", "lw-missing", "x"],
+        c!["LPUSHX", "lw", "d"],
+        c!["RPUSHX", "lw", "e"],
+        c!["LPOP", "lw", "0"],
+        c!["LPOP", "lw-missing"],
+        c!["LSET", "lw", "100", "x"],
+        c!["LSET", "lw", "0", "x"],
+        c!["LREM", "lw", "0", "zz"],
+        c!["LREM", "lw", "1", "x"],
+        c!["LTRIM", "lw", "0", "-1"],
+        c!["LTRIM", "lw-missing", "0", "-1"],
+        c!["LINSERT", "lw", "BEFORE", "zz", "x"],
+        c!["LINSERT", "lw", "BEFORE", "a", "x"],
+        c!["LPOP", "lw"],
+        c!["RPOP", "lw", "2"],
+        c!["LTRIM", "lw", "5", "1"],
+        c!["EXISTS", "lw"],
+        c!["RPUSH", "lw", "z"],
+        c!["LPUSH", "lw", "y"],
+        c!["RPOP", "lw", "5"],
+        c!["LLEN", "lw"],
+    ] {
+        s.push(ex(c!["WATCH", "lw"]));
+        s.push(ex(cmd));
+        s.push(ex(c!["MULTI"]));
+        s.push(ex(c!["PING"]));
+        s.push(ex(c!["EXEC"]));
+    }
+    s
+}
+
+/// Lists across many nodes: 2000 elements, reads and writes in the middle
+/// (node splits and merges), an element larger than a node, and small node
+/// limits set through `list-max-listpack-size` (restored by
+/// `list_config_reset`, in its own pipeline).
+fn list_encodings() -> Vec<Step> {
+    let mut s: Vec<Step> = vec![
+        numbered(&["RPUSH", "lbig"], 1000, "element-", None),
+        numbered(&["LPUSH", "lbig"], 1000, "front-", None),
+        c!["LLEN", "lbig"],
+        c!["OBJECT", "ENCODING", "lbig"],
+        c!["LINDEX", "lbig", "0"],
+        c!["LINDEX", "lbig", "999"],
+        c!["LINDEX", "lbig", "1000"],
+        c!["LINDEX", "lbig", "1500"],
+        c!["LINDEX", "lbig", "-700"],
+        c!["LRANGE", "lbig", "990", "1010"],
+        c!["LRANGE", "lbig", "-1010", "-990"],
+        c!["LSET", "lbig", "1000", "x".repeat(20_000)],
+        c!["LINDEX", "lbig", "1000"],
+        c!["LINDEX", "lbig", "1001"],
+        c!["LSET", "lbig", "1000", "small"],
+        c!["LINSERT", "lbig", "BEFORE", "element-500", "y".repeat(9000)],
+        c!["LINSERT", "lbig", "AFTER", "element-500", "inserted"],
+        c!["LPOS", "lbig", "inserted"],
+        c!["LPOS", "lbig", "element-7", "RANK", "-1"],
+        c!["LPOS", "lbig", "element-7", "MAXLEN", "100"],
+        c!["LRANGE", "lbig", "1498", "1503"],
+        c!["LREM", "lbig", "0", "element-500"],
+        c!["LTRIM", "lbig", "300", "-300"],
+        c!["LLEN", "lbig"],
+        c!["LRANGE", "lbig", "0", "3"],
+        c!["LRANGE", "lbig", "-3", "-1"],
+        c!["LPOP", "lbig", "700"],
+        c!["RPOP", "lbig", "5"],
+        c!["LRANGE", "lbig", "0", "-1"],
+        c!["CONFIG", "GET", "list-max-listpack-size"],
+        c!["CONFIG", "GET", "list-max-ziplist-size"],
+        c!["CONFIG", "GET", "list-compress-depth"],
+        c!["CONFIG", "SET", "list-max-ziplist-size", "3"],
+        c!["CONFIG", "GET", "list-max-listpack-size"],
+        c!["CONFIG", "SET", "list-max-listpack-size", "2147483648"],
+        c!["CONFIG", "SET", "list-max-listpack-size", "x"],
+        c!["CONFIG", "SET", "list-compress-depth", "-1"],
+        c!["CONFIG", "SET", "list-compress-depth", "0"],
+        numbered(&["RPUSH", "lsmall"], 20, "", None),
+        c!["LINSERT", "lsmall", "AFTER", "4", "a"],
+        c!["LINSERT", "lsmall", "BEFORE", "3", "b"],
+        c!["LSET", "lsmall", "10", "c".repeat(10_000)],
+        c!["LREM", "lsmall", "0", "7"],
+        c!["LRANGE", "lsmall", "0", "-1"],
+        c!["OBJECT", "ENCODING", "lsmall"],
+        c!["CONFIG", "SET", "list-max-listpack-size", "0"],
+        numbered(&["LPUSH", "lzero"], 10, "", None),
+        c!["LINSERT", "lzero", "AFTER", "4", "a"],
+        c!["LTRIM", "lzero", "2", "-3"],
+        c!["LRANGE", "lzero", "0", "-1"],
+        c!["CONFIG", "SET", "list-max-listpack-size", "-9"],
+        numbered(&["RPUSH", "lhuge"], 500, "h", None),
+        c!["LINDEX", "lhuge", "250"],
+        c!["CONFIG", "SET", "list-max-listpack-size", "-1"],
+        numbered(&["RPUSH", "lone"], 500, "o", None),
+        c!["LRANGE", "lone", "270", "280"],
+    ]
+    .into_iter()
+    .map(ex)
+    .collect();
+    s.push(ex(c!["LLEN", "lone"]));
+    s
+}
+
+fn list_config_reset() -> Vec<Step> {
+    vec![
+        ex(c!["CONFIG", "SET", "list-max-listpack-size", "-2"]),
+        ex(c!["CONFIG", "GET", "list-max-ziplist-size"]),
+    ]
+}
+
+/// WRONGTYPE (and which error comes first) for the list commands on other
+/// types, and the other types' commands on a list.
+fn list_wrong_types() -> Vec<Step> {
+    let mut s: Vec<Step> = vec![
+        c!["SET", "wl-str", "v"],
+        c!["HSET", "wl-hash", "f", "1"],
+        c!["SADD", "wl-set", "m"],
+        c!["RPUSH", "wl-list", "a", "b"],
+        c!["TYPE", "wl-list"],
+    ]
+    .into_iter()
+    .map(ex)
+    .collect();
+    for key in ["wl-str", "wl-hash", "wl-set"] {
+        for cmd in [
+            c!["LPUSH", key, "x"],
+            c!["RPUSH", key, "x"],
+            c!["LPUSHX", key, "x"],
+            c!["RPUSHX", key, "x"],
+            c!["LPOP", key],
+            c!["LPOP", key, "0"],
+            c!["LPOP", key, "2"],
+            c!["LPOP", key, "x"],
+            c!["RPOP", key],
+            c!["RPOP", key, "-1"],
+            c!["LLEN", key],
+            c!["LRANGE", key, "0", "-1"],
+            c!["LRANGE", key, "x", "-1"],
+            c!["LINDEX", key, "0"],
+            c!["LINDEX", key, "x"],
+            c!["LSET", key, "0", "x"],
+            c!["LSET", key, "x", "x"],
+            c!["LREM", key, "0", "x"],
+            c!["LREM", key, "x", "x"],
+            c!["LTRIM", key, "0", "-1"],
+            c!["LTRIM", key, "x", "-1"],
+            c!["LINSERT", key, "BEFORE", "a", "x"],
+            c!["LINSERT", key, "MIDDLE", "a", "x"],
+            c!["LPOS", key, "a"],
+            c!["LPOS", key, "a", "RANK", "0"],
+            c!["LPOS", key, "a", "COUNT", "x"],
+        ] {
+            s.push(ex(cmd));
+        }
+    }
+    for cmd in [
+        c!["GET", "wl-list"],
+        c!["SET", "wl-list", "x", "GET"],
+        c!["INCR", "wl-list"],
+        c!["APPEND", "wl-list", "x"],
+        c!["STRLEN", "wl-list"],
+        c!["GETRANGE", "wl-list", "0", "-1"],
+        c!["SETRANGE", "wl-list", "0", "x"],
+        c!["HSET", "wl-list", "f", "v"],
+        c!["HGET", "wl-list", "f"],
+        c!["HGETALL", "wl-list"],
+        c!["HLEN", "wl-list"],
+        c!["SADD", "wl-list", "m"],
+        c!["SMEMBERS", "wl-list"],
+        c!["SCARD", "wl-list"],
+        c!["SPOP", "wl-list"],
+        c!["SISMEMBER", "wl-list", "a"],
+        c!["MGET", "wl-str", "wl-list"],
+        c!["LRANGE", "wl-list", "0", "-1"],
+        c!["SET", "wl-list", "now a string"],
+        c!["TYPE", "wl-list"],
+        c!["LLEN", "wl-list"],
+    ] {
+        s.push(ex(cmd));
+    }
+    s
+}
+
+/// Bit offsets at `proto-max-bulk-len`, lowered here in a pipeline of its
+/// own: CONFIG SET runs on the connection when it is planned, so it is
+/// not ordered with commands of the same pipeline on other shards.
+fn bitmaps_limit_config() -> Vec<Step> {
+    vec![ex(c!["CONFIG", "SET", "proto-max-bulk-len", "1048576"])]
+}
+
+fn bitmaps_limit() -> Vec<Step> {
+    vec![
+        c!["SETBIT", "bmax", "8388608", "1"],
+        c!["SETBIT", "bmax", "8388607", "1"],
+        c!["GETBIT", "bmax", "8388607"],
+        c!["GETBIT", "bmax", "8388608"],
+        c!["BITFIELD", "bmax", "GET", "u8", "8388607"],
+        c!["BITFIELD", "bmax", "GET", "u8", "8388608"],
+        c!["BITFIELD", "bmax", "SET", "i64", "8388607", "-1"],
+        c!["BITFIELD", "bmax", "SET", "i64", "#131072", "-1"],
+        c!["BITFIELD", "bmax", "SET", "i8", "#1048575", "-1"],
+        c!["STRLEN", "bmax"],
+        c!["BITCOUNT", "bmax"],
+        c!["BITPOS", "bmax", "1", "-2"],
+    ]
+    .into_iter()
+    .map(ex)
+    .collect()
+}
+
+fn bitmaps_limit_reset() -> Vec<Step> {
+    vec![ex(c!["CONFIG", "SET", "proto-max-bulk-len", "512mb"])]
+}
+
+fn resp3_lists() -> Vec<Step> {
+    let mut s = vec![(Mode::Skip, c!["HELLO", "3"])];
+    s.extend(
+        vec![
+            c!["RPUSH", "r3l", "a", "b", "c", "b"],
+            c!["LPOP", "r3l-missing"],
+            c!["LPOP", "r3l-missing", "2"],
+            c!["RPOP", "r3l-missing", "0"],
+            c!["LPOP", "r3l", "0"],
+            c!["LPOP", "r3l", "2"],
+            c!["RPOP", "r3l"],
+            c!["LINDEX", "r3l-missing", "0"],
+            c!["LINDEX", "r3l", "10"],
+            c!["LPOS", "r3l", "zz"],
+            c!["LPOS", "r3l-missing", "a"],
+            c!["LPOS", "r3l-missing", "a", "COUNT", "1"],
+            c!["LPOS", "r3l", "c", "COUNT", "0"],
+            c!["LPOS", "r3l", "c"],
+            c!["LRANGE", "r3l", "0", "-1"],
+            c!["LRANGE", "r3l-missing", "0", "-1"],
+            c!["LINSERT", "r3l", "BEFORE", "zz", "x"],
+            c!["LSET", "r3l-missing", "0", "x"],
+        ]
+        .into_iter()
+        .map(ex),
+    );
+    s.push((Mode::Skip, c!["HELLO", "2"]));
+    s
+}
+
+/// SETBIT, GETBIT, BITCOUNT, BITPOS, BITFIELD and BITFIELD_RO: ranges in
+/// bytes and bits, i64 extremes, offsets at proto-max-bulk-len, every
+/// overflow mode at the edges of i64/u63 fields, errors in Redis's order,
+/// wrong types and WATCH.
+fn bitmaps() -> Vec<Step> {
+    let mut s: Vec<Vec<Vec<u8>>> = vec![
+        c!["SET", "bs", "foobar"],
+        c!["SET", "bn", "12345"],
+        c!["SET", "bempty", ""],
+        c!["RPUSH", "blist", "a"],
+        c!["SETBIT", "bb", "7", "1"],
+        c!["SETBIT", "bb", "7", "1"],
+        c!["SETBIT", "bb", "7", "0"],
+        c!["SETBIT", "bb", "100", "1"],
+        c!["GET", "bb"],
+        c!["STRLEN", "bb"],
+        c!["GETBIT", "bb", "100"],
+        c!["GETBIT", "bb", "101"],
+        c!["GETBIT", "bb", "100000"],
+        c!["GETBIT", "bn", "2"],
+        c!["GETBIT", "bn", "3"],
+        c!["GETBIT", "nokey", "3"],
+        c!["SETBIT", "bn", "0", "1"],
+        c!["GET", "bn"],
+        c!["OBJECT", "ENCODING", "bn"],
+        c!["SETBIT", "bb", "-1", "1"],
+        c!["SETBIT", "bb", "4294967296", "1"],
+        c!["SETBIT", "bb", "9223372036854775807", "1"],
+        c!["SETBIT", "bb", "x", "1"],
+        c!["SETBIT", "bb", "0", "2"],
+        c!["SETBIT", "bb", "0", "-1"],
+        c!["SETBIT", "bb", "0", "x"],
+        c!["SETBIT", "bb", "x", "x"],
+        c!["SETBIT", "blist", "0", "1"],
+        c!["SETBIT", "blist", "x", "1"],
+        c!["SETBIT", "blist", "0", "x"],
+        c!["GETBIT", "blist", "0"],
+        c!["GETBIT", "blist", "x"],
+        c!["GETBIT", "nokey", "x"],
+        c!["GETBIT", "nokey", "4294967296"],
+        c!["GETBIT", "nokey", "#1"],
+        c!["BITCOUNT", "bs"],
+        c!["BITCOUNT", "bs", "0", "0"],
+        c!["BITCOUNT", "bs", "1", "1"],
+        c!["BITCOUNT", "bs", "1", "-2"],
+        c!["BITCOUNT", "bs", "-1", "-3"],
+        c!["BITCOUNT", "bs", "5", "30", "BIT"],
+        c!["BITCOUNT", "bs", "5", "30", "byte"],
+        c!["BITCOUNT", "bs", "-9", "-2", "bit"],
+        c!["BITCOUNT", "bs", "3", "3", "BIT"],
+        c!["BITCOUNT", "bs", "0", "-1", "BIT"],
+        c![
+            "BITCOUNT",
+            "bs",
+            "-9223372036854775808",
+            "9223372036854775807"
+        ],
+        c![
+            "BITCOUNT",
+            "bs",
+            "-9223372036854775808",
+            "9223372036854775807",
+            "BIT"
+        ],
+        c![
+            "BITCOUNT",
+            "bs",
+            "9223372036854775807",
+            "-9223372036854775808"
+        ],
+        c!["BITCOUNT", "bs", "100", "200"],
+        c!["BITCOUNT", "bs", "1"],
+        c!["BITCOUNT", "bs", "0", "1", "BITS"],
+        c!["BITCOUNT", "bs", "0", "1", "BIT", "x"],
+        c!["BITCOUNT", "bs", "x", "1"],
+        c!["BITCOUNT", "bs", "0", "x", "BITS"],
+        c!["BITCOUNT", "bn"],
+        c!["BITCOUNT", "bempty"],
+        c!["BITCOUNT", "bempty", "0", "-1"],
+        c!["BITCOUNT", "nokey"],
+        c!["BITCOUNT", "nokey", "x", "y"],
+        c!["BITCOUNT", "nokey", "1"],
+        c!["BITCOUNT", "blist"],
+        c!["BITCOUNT", "blist", "x", "y"],
+        c!["SET", "bp", b"\xff\xf0\x00"],
+        c!["BITPOS", "bp", "0"],
+        c!["BITPOS", "bp", "1"],
+        c!["BITPOS", "bp", "1", "1"],
+        c!["BITPOS", "bp", "1", "2"],
+        c!["BITPOS", "bp", "0", "0", "0"],
+        c!["BITPOS", "bp", "1", "2", "-1"],
+        c!["BITPOS", "bp", "0", "2", "3", "BIT"],
+        c!["BITPOS", "bp", "0", "7", "11", "bit"],
+        c!["BITPOS", "bp", "1", "9", "17", "BIT"],
+        c!["BITPOS", "bp", "1", "12", "23", "BIT"],
+        c!["BITPOS", "bp", "0", "-12", "-1", "BIT"],
+        c!["BITPOS", "bp", "1", "0", "-1", "BYTE"],
+        c![
+            "BITPOS",
+            "bp",
+            "1",
+            "-9223372036854775808",
+            "9223372036854775807"
+        ],
+        c![
+            "BITPOS",
+            "bp",
+            "0",
+            "-9223372036854775808",
+            "9223372036854775807",
+            "BIT"
+        ],
+        c!["BITPOS", "bp", "1", "9223372036854775807"],
+        c!["BITPOS", "bp", "1", "2", "1"],
+        c!["SET", "bones", b"\xff\xff"],
+        c!["BITPOS", "bones", "0"],
+        c!["BITPOS", "bones", "0", "1"],
+        c!["BITPOS", "bones", "0", "0", "-1"],
+        c!["BITPOS", "bones", "0", "0", "15", "BIT"],
+        c!["BITPOS", "bones", "1", "3", "5", "BIT"],
+        c!["BITPOS", "bempty", "0"],
+        c!["BITPOS", "bempty", "1"],
+        c!["BITPOS", "bn", "1"],
+        c!["BITPOS", "nokey", "0"],
+        c!["BITPOS", "nokey", "1"],
+        c!["BITPOS", "nokey", "1", "x", "y", "z", "w"],
+        c!["BITPOS", "nokey", "2"],
+        c!["BITPOS", "nokey", "x"],
+        c!["BITPOS", "bp", "2"],
+        c!["BITPOS", "bp", "-1"],
+        c!["BITPOS", "bp", "1", "x"],
+        c!["BITPOS", "bp", "1", "0", "x"],
+        c!["BITPOS", "bp", "1", "0", "x", "BITS"],
+        c!["BITPOS", "bp", "1", "0", "1", "BIT", "x"],
+        c!["BITPOS", "blist", "1"],
+        c!["BITPOS", "blist", "1", "x"],
+        c!["BITFIELD", "bf", "SET", "u8", "0", "255", "GET", "u8", "0", "GET", "i8", "0"],
+        c!["BITFIELD", "bf", "INCRBY", "u8", "0", "10", "GET", "u4", "4"],
+        c![
+            "BITFIELD", "bf", "OVERFLOW", "SAT", "INCRBY", "u8", "0", "300", "INCRBY", "u8", "0",
+            "-300"
+        ],
+        c![
+            "BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "300", "INCRBY", "u8", "0",
+            "-1"
+        ],
+        c![
+            "BITFIELD", "bf", "overflow", "wrap", "incrby", "i8", "0", "200", "incrby", "i8", "0",
+            "-300"
+        ],
+        c![
+            "BITFIELD", "bf", "OVERFLOW", "SAT", "SET", "u8", "8", "-1", "SET", "i8", "16", "1000",
+            "SET", "i8", "24", "-1000"
+        ],
+        c![
+            "BITFIELD", "bf", "OVERFLOW", "FAIL", "SET", "u8", "8", "-1", "SET", "i8", "16", "127",
+            "SET", "i8", "24", "128"
+        ],
+        c!["BITFIELD", "bf", "SET", "u8", "8", "-1", "SET", "i4", "16", "100"],
+        c![
+            "BITFIELD",
+            "bf",
+            "SET",
+            "i64",
+            "32",
+            "9223372036854775807",
+            "INCRBY",
+            "i64",
+            "32",
+            "1"
+        ],
+        c![
+            "BITFIELD",
+            "bf",
+            "OVERFLOW",
+            "SAT",
+            "INCRBY",
+            "i64",
+            "32",
+            "-1",
+            "INCRBY",
+            "i64",
+            "32",
+            "-9223372036854775808"
+        ],
+        c!["BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "i64", "32", "-1", "GET", "i64", "32"],
+        c![
+            "BITFIELD",
+            "bf",
+            "SET",
+            "i64",
+            "32",
+            "-9223372036854775808",
+            "OVERFLOW",
+            "WRAP",
+            "INCRBY",
+            "i64",
+            "32",
+            "-1"
+        ],
+        c![
+            "BITFIELD",
+            "bf",
+            "SET",
+            "u63",
+            "100",
+            "9223372036854775807",
+            "GET",
+            "u63",
+            "100"
+        ],
+        c![
+            "BITFIELD",
+            "bf",
+            "OVERFLOW",
+            "SAT",
+            "INCRBY",
+            "u63",
+            "100",
+            "9223372036854775807",
+            "INCRBY",
+            "u63",
+            "100",
+            "-9223372036854775808"
+        ],
+        c![
+            "BITFIELD",
+            "bf",
+            "OVERFLOW",
+            "WRAP",
+            "INCRBY",
+            "u63",
+            "100",
+            "9223372036854775807",
+            "INCRBY",
+            "u63",
+            "100",
+            "-9223372036854775808"
+        ],
+        c![
+            "BITFIELD",
+            "bf",
+            "OVERFLOW",
+            "FAIL",
+            "INCRBY",
+            "u63",
+            "100",
+            "9223372036854775807"
+        ],
+        c![
+            "BITFIELD", "bf", "OVERFLOW", "SAT", "SET", "u1", "0", "2", "SET", "i1", "1", "-1",
+            "SET", "i1", "2", "1", "INCRBY", "i1", "3", "-5"
+        ],
+        c!["BITFIELD", "bf", "GET", "u8", "#1", "SET", "u8", "#2", "7", "GET", "u8", "16"],
+        c!["BITFIELD", "bf", "GET", "u8", "#2305843009213693952"],
+        c!["BITFIELD", "bf", "GET", "u8", "#2305843009213693951"],
+        c!["BITFIELD", "bf", "GET", "u8", "#-1"],
+        c!["BITFIELD", "bf", "GET", "u8", "#"],
+        c!["BITFIELD", "bf", "GET", "u8", "4294967295"],
+        c!["BITFIELD", "bf", "GET", "u8", "4294967296"],
+        c!["BITFIELD", "bf", "GET", "u64", "0"],
+        c!["BITFIELD", "bf", "GET", "i65", "0"],
+        c!["BITFIELD", "bf", "GET", "i0", "0"],
+        c!["BITFIELD", "bf", "GET", "U8", "0"],
+        c!["BITFIELD", "bf", "GET", "8", "0"],
+        c!["BITFIELD", "bf", "GET", "u08", "0"],
+        c!["BITFIELD", "bf", "GET", "u8"],
+        c!["BITFIELD", "bf", "SET", "u8", "0"],
+        c!["BITFIELD", "bf", "SET", "u8", "0", "x"],
+        c!["BITFIELD", "bf", "INCRBY", "u8", "0", "9223372036854775808"],
+        c!["BITFIELD", "bf", "OVERFLOW"],
+        c!["BITFIELD", "bf", "OVERFLOW", "BAD", "GET", "u8", "0"],
+        c!["BITFIELD", "bf", "GET", "u8", "0", "BAD"],
+        c!["BITFIELD", "bf", "SET", "u8", "0", "1", "GET", "u64", "0"],
+        c!["BITFIELD", "bf"],
+        c!["BITFIELD", "bf", "OVERFLOW", "SAT"],
+        c!["GET", "bf"],
+        c!["BITFIELD", "bnew", "OVERFLOW", "FAIL", "INCRBY", "u2", "10", "10"],
+        c!["GET", "bnew"],
+        c!["BITFIELD", "nokey", "GET", "i64", "0", "GET", "u63", "1000"],
+        c!["EXISTS", "nokey"],
+        c!["BITFIELD", "bn", "GET", "u8", "0", "INCRBY", "u8", "0", "1"],
+        c!["GET", "bn"],
+        c!["BITFIELD", "blist", "GET", "u8", "0"],
+        c!["BITFIELD", "blist", "SET", "u8", "0", "1"],
+        c!["BITFIELD", "blist", "GET", "u64", "0"],
+        c!["BITFIELD_RO", "bs", "GET", "u8", "0", "GET", "i8", "#1"],
+        c!["BITFIELD_RO", "bs", "SET", "u8", "0", "1"],
+        c!["BITFIELD_RO", "bs", "INCRBY", "u8", "0", "1"],
+        c!["BITFIELD_RO", "bs", "OVERFLOW", "SAT", "GET", "u8", "0"],
+        c!["BITFIELD_RO", "bs", "GET", "u64", "0"],
+        c!["BITFIELD_RO", "blist", "GET", "u8", "0"],
+        c!["BITFIELD_RO", "blist", "SET", "u8", "0", "1"],
+        c!["BITFIELD_RO", "nokey", "GET", "u8", "0"],
+        c!["BITFIELD_RO", "bs"],
+        c!["SETBIT", "bs"],
+        c!["GETBIT", "bs"],
+        c!["BITCOUNT"],
+        c!["BITPOS", "bs"],
+        c!["BITFIELD"],
+        c!["BITFIELD_RO"],
+    ];
+    for cmd in [
+        c!["SETBIT", "bw", "3", "1"],
+        c!["SETBIT", "bw", "3", "1"],
+        c!["SETBIT", "bw", "3", "0"],
+        c!["SETBIT", "bw", "3", "0"],
+        c!["SETBIT", "bw", "100", "0"],
+        c!["GETBIT", "bw", "3"],
+        c!["BITCOUNT", "bw"],
+        c!["BITFIELD", "bw", "GET", "u8", "0"],
+        c!["BITFIELD", "bw", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "100"],
+        c!["BITFIELD", "bw", "SET", "u8", "0", "0"],
+        c!["BITFIELD", "bw", "SET", "u8", "0", "1"],
+        c!["BITFIELD", "bw", "INCRBY", "u8", "0", "0"],
+        c!["BITFIELD", "bw", "OVERFLOW", "SAT", "INCRBY", "u8", "0", "1000"],
+        c!["BITFIELD", "bw", "OVERFLOW", "SAT", "INCRBY", "u8", "0", "1000"],
+        c!["BITFIELD", "bw", "OVERFLOW", "FAIL", "SET", "u8", "2000", "0"],
+        c!["BITFIELD", "bw", "OVERFLOW", "FAIL", "SET", "u2", "3000", "9"],
+        c!["EXISTS", "bw"],
+    ] {
+        s.push(c!["WATCH", "bw"]);
+        s.push(cmd);
+        s.push(c!["MULTI"]);
+        s.push(c!["PING"]);
+        s.push(c!["EXEC"]);
+    }
+    let mut steps: Vec<Step> = s.into_iter().map(ex).collect();
+    steps.push((Mode::Skip, c!["HELLO", "3"]));
+    steps.extend(
+        [
+            c!["BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "1000", "GET", "u8", "0"],
+            c!["BITFIELD_RO", "nokey", "GET", "u8", "0"],
+            c!["BITPOS", "bp", "1"],
+        ]
+        .into_iter()
+        .map(ex),
+    );
+    steps.push((Mode::Skip, c!["HELLO", "2"]));
+    steps
+}
+
 /// The content of a bulk string reply.
 fn bulk_content(raw: &[u8]) -> Option<Vec<u8>> {
     if raw.first() != Some(&b'$') {
@@ -1795,6 +2649,16 @@ fn differential_against_redis() {
                 ("hash-encodings", hash_encodings()),
                 ("sets", sets()),
                 ("set-encodings", set_encodings()),
+                ("lists", lists()),
+                ("list-watch", list_watch()),
+                ("list-encodings", list_encodings()),
+                ("list-config-reset", list_config_reset()),
+                ("list-wrong-types", list_wrong_types()),
+                ("resp3-lists", resp3_lists()),
+                ("bitmaps", bitmaps()),
+                ("bitmaps-limit-config", bitmaps_limit_config()),
+                ("bitmaps-limit", bitmaps_limit()),
+                ("bitmaps-limit-reset", bitmaps_limit_reset()),
                 ("wrong-types", wrong_types()),
                 ("config", config()),
                 ("config-reset", config_reset()),

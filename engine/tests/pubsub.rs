@@ -485,6 +485,9 @@ fn keyspace_notifications_match_redis() {
     // of events of different keys may differ.
     let shoal = Server::start(&["--threads", "2"]);
     let mut got = show(&events_of(shoal.port));
+    if let Ok(path) = std::env::var("SHOAL_DUMP_EVENTS") {
+        std::fs::write(format!("{path}.shoal2"), got.join("\n")).unwrap();
+    }
     let mut want = show(&expected);
     got.sort();
     want.sort();

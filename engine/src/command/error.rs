@@ -57,6 +57,24 @@ pub enum CmdError {
     CountOutOfLongRange,
     /// A hash or set already holds as many elements as it can index.
     CollectionFull,
+    /// LSET past the list's ends.
+    IndexOutOfRange,
+    /// LPOS RANK 0.
+    RankZero,
+    /// LPOS COUNT negative or not a number.
+    LposCountNegative,
+    /// LPOS MAXLEN negative or not a number.
+    LposMaxlenNegative,
+    /// SETBIT's value is not 0 or 1.
+    BitNotInteger,
+    /// BITPOS's bit is a number but not 0 or 1.
+    BitArgument,
+    /// A BITFIELD type that is not i1..i64 or u1..u63.
+    BitfieldType,
+    /// BITFIELD OVERFLOW with an unknown mode.
+    OverflowType,
+    /// BITFIELD_RO with SET or INCRBY.
+    BitfieldRoGetOnly,
 }
 
 impl CmdError {
@@ -114,6 +132,15 @@ impl CmdError {
             // Redis's text, missing "be" included.
             CmdError::CountOutOfLongRange => "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
             CmdError::CollectionFull => "ERR the collection is too large to add an element",
+            CmdError::IndexOutOfRange => "ERR index out of range",
+            CmdError::RankZero => "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+            CmdError::LposCountNegative => "ERR COUNT can't be negative",
+            CmdError::LposMaxlenNegative => "ERR MAXLEN can't be negative",
+            CmdError::BitNotInteger => "ERR bit is not an integer or out of range",
+            CmdError::BitArgument => "ERR The bit argument must be 1 or 0.",
+            CmdError::BitfieldType => "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.",
+            CmdError::OverflowType => "ERR Invalid OVERFLOW type specified",
+            CmdError::BitfieldRoGetOnly => "ERR BITFIELD_RO only supports the GET subcommand",
         }
     }
 
@@ -166,6 +193,15 @@ mod tests {
             CmdError::OutOfRange,
             CmdError::CountOutOfLongRange,
             CmdError::CollectionFull,
+            CmdError::IndexOutOfRange,
+            CmdError::RankZero,
+            CmdError::LposCountNegative,
+            CmdError::LposMaxlenNegative,
+            CmdError::BitNotInteger,
+            CmdError::BitArgument,
+            CmdError::BitfieldType,
+            CmdError::OverflowType,
+            CmdError::BitfieldRoGetOnly,
         ];
         for e in all {
             let t = e.text();

@@ -10,13 +10,15 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Every family's commands, in the order `COMMAND` lists them.
-fn families() -> [&'static [CommandSpec]; 9] {
+fn families() -> [&'static [CommandSpec]; 11] {
     [
         commands::connection::COMMANDS,
         commands::server::COMMANDS,
         commands::strings::COMMANDS,
+        commands::bitmaps::COMMANDS,
         commands::hashes::COMMANDS,
         commands::sets::COMMANDS,
+        commands::lists::COMMANDS,
         commands::keys::COMMANDS,
         commands::introspection::COMMANDS,
         commands::transactions::COMMANDS,

@@ -1,10 +1,12 @@
 //! Command families. Each file implements its commands and ends with its
 //! table entries (`COMMANDS`), gathered by `command::table`.
 
+pub mod bitmaps;
 pub mod connection;
 pub mod hashes;
 pub mod introspection;
 pub mod keys;
+pub mod lists;
 pub mod pubsub;
 pub mod server;
 pub mod sets;

@@ -34,7 +34,7 @@ fn put_len(buf: &mut Vec<u8>, mut n: usize) {
 
 /// Reads a LEB128 length at `*at`, advancing past it. The buffers are only
 /// ever written by [`put_len`], so a malformed one is a bug.
-fn get_len(buf: &[u8], at: &mut usize) -> usize {
+pub(super) fn get_len(buf: &[u8], at: &mut usize) -> usize {
     let mut n = 0usize;
     let mut shift = 0;
     loop {
@@ -49,7 +49,7 @@ fn get_len(buf: &[u8], at: &mut usize) -> usize {
 }
 
 /// Bytes LEB128 takes for `n`.
-fn len_size(n: usize) -> usize {
+pub(super) fn len_size(n: usize) -> usize {
     (usize::BITS - (n | 1).leading_zeros()).div_ceil(7) as usize
 }
 

@@ -5,12 +5,14 @@
 pub mod dense;
 pub mod glob;
 pub mod hash;
+pub mod list;
 pub mod segment;
 pub mod set;
 pub mod table;
 
 use crate::notify::{self, Notifier};
 use hash::Hash;
+use list::List;
 use set::Set;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -27,6 +29,7 @@ pub enum Value {
     Raw(Vec<u8>),
     Hash(Box<Hash>),
     Set(Box<Set>),
+    List(Box<List>),
 }
 
 /// Redis stores strings of up to this many bytes as `embstr`.
@@ -55,6 +58,7 @@ impl Value {
             Value::Int(_) | Value::Str(_) | Value::Raw(_) => "string",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::List(_) => "list",
         }
     }
 
@@ -66,6 +70,7 @@ impl Value {
             Value::Str(_) | Value::Raw(_) => "raw",
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
+            Value::List(l) => l.encoding(),
         }
     }
 
@@ -81,7 +86,7 @@ impl Value {
             Value::Int(n) => scratch.format(*n).as_bytes(),
             Value::Str(b) => b,
             Value::Raw(v) => v,
-            Value::Hash(_) | Value::Set(_) => &[],
+            Value::Hash(_) | Value::Set(_) | Value::List(_) => &[],
         }
     }
 
@@ -102,7 +107,7 @@ impl Value {
             Value::Int(n) => itoa::Buffer::new().format(*n).len(),
             Value::Str(b) => b.len(),
             Value::Raw(v) => v.len(),
-            Value::Hash(_) | Value::Set(_) => 0,
+            Value::Hash(_) | Value::Set(_) | Value::List(_) => 0,
         }
     }
 
@@ -209,6 +214,7 @@ impl TableEntry for Entry {
             Value::Raw(v) => segment::prefetch(v.as_ptr()),
             Value::Hash(h) => segment::prefetch(&**h as *const Hash),
             Value::Set(s) => segment::prefetch(&**s as *const Set),
+            Value::List(l) => segment::prefetch(&**l as *const List),
             Value::Int(_) => {}
         }
     }
