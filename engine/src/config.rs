@@ -70,6 +70,10 @@ pub struct Config {
     pub hash_max_listpack_value: usize,
     /// A set of integers is an intset while it has at most this many members.
     pub set_max_intset_entries: usize,
+    /// A sorted set is a listpack while it has at most this many members...
+    pub zset_max_listpack_entries: usize,
+    /// ...and no member longer than this many bytes.
+    pub zset_max_listpack_value: usize,
     /// `client-output-buffer-limit` of the pubsub class.
     pub output_limit_pubsub: OutputLimit,
     /// `client-output-buffer-limit` of the replica class (no client is of
@@ -98,6 +102,8 @@ impl Default for Config {
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
             output_limit_pubsub: OutputLimit {
                 hard_bytes: 32 * 1024 * 1024,
                 soft_bytes: 8 * 1024 * 1024,
@@ -448,6 +454,43 @@ pub static SETTINGS: &[Setting] = &[
         get: |c| c.set_max_intset_entries.to_string(),
         set: |c, a| {
             c.set_max_intset_entries = int_in(a, 0, i64::MAX as u64)? as usize;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "zset-max-listpack-entries",
+        get: |c| c.zset_max_listpack_entries.to_string(),
+        set: |c, a| {
+            c.zset_max_listpack_entries = int_in(a, 0, i64::MAX as u64)? as usize;
+            Ok(())
+        },
+        mutable: true,
+    },
+    // Redis 7.0 still accepts the ziplist names of the sorted set settings.
+    Setting {
+        name: "zset-max-ziplist-entries",
+        get: |c| c.zset_max_listpack_entries.to_string(),
+        set: |c, a| {
+            c.zset_max_listpack_entries = int_in(a, 0, i64::MAX as u64)? as usize;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "zset-max-listpack-value",
+        get: |c| c.zset_max_listpack_value.to_string(),
+        set: |c, a| {
+            c.zset_max_listpack_value = memory_in(a, 0)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "zset-max-ziplist-value",
+        get: |c| c.zset_max_listpack_value.to_string(),
+        set: |c, a| {
+            c.zset_max_listpack_value = memory_in(a, 0)?;
             Ok(())
         },
         mutable: true,

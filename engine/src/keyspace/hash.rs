@@ -20,7 +20,7 @@ pub struct HashLimits {
 }
 
 /// Appends `n` as LEB128.
-fn put_len(buf: &mut Vec<u8>, mut n: usize) {
+pub(super) fn put_len(buf: &mut Vec<u8>, mut n: usize) {
     loop {
         let byte = (n & 0x7f) as u8;
         n >>= 7;
@@ -34,7 +34,7 @@ fn put_len(buf: &mut Vec<u8>, mut n: usize) {
 
 /// Reads a LEB128 length at `*at`, advancing past it. The buffers are only
 /// ever written by [`put_len`], so a malformed one is a bug.
-fn get_len(buf: &[u8], at: &mut usize) -> usize {
+pub(super) fn get_len(buf: &[u8], at: &mut usize) -> usize {
     let mut n = 0usize;
     let mut shift = 0;
     loop {
@@ -49,12 +49,12 @@ fn get_len(buf: &[u8], at: &mut usize) -> usize {
 }
 
 /// Bytes LEB128 takes for `n`.
-fn len_size(n: usize) -> usize {
+pub(super) fn len_size(n: usize) -> usize {
     (usize::BITS - (n | 1).leading_zeros()).div_ceil(7) as usize
 }
 
 /// Reads one length-prefixed string at `*at`, advancing past it.
-fn get_str<'a>(buf: &'a [u8], at: &mut usize) -> &'a [u8] {
+pub(super) fn get_str<'a>(buf: &'a [u8], at: &mut usize) -> &'a [u8] {
     let len = get_len(buf, at);
     let s = &buf[*at..*at + len];
     *at += len;

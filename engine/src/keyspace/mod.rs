@@ -8,11 +8,13 @@ pub mod hash;
 pub mod segment;
 pub mod set;
 pub mod table;
+pub mod zset;
 
 use hash::Hash;
 use set::Set;
 use std::collections::HashMap;
 use table::{Slot, Table, TableEntry};
+use zset::ZSet;
 
 /// A stored value. Strings keep Redis's three encodings: integers as
 /// integers, short immutable strings, and growable strings (APPEND, SETRANGE).
@@ -25,6 +27,7 @@ pub enum Value {
     Raw(Vec<u8>),
     Hash(Box<Hash>),
     Set(Box<Set>),
+    ZSet(Box<ZSet>),
 }
 
 /// Redis stores strings of up to this many bytes as `embstr`.
@@ -53,6 +56,7 @@ impl Value {
             Value::Int(_) | Value::Str(_) | Value::Raw(_) => "string",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -64,6 +68,7 @@ impl Value {
             Value::Str(_) | Value::Raw(_) => "raw",
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
@@ -79,7 +84,7 @@ impl Value {
             Value::Int(n) => scratch.format(*n).as_bytes(),
             Value::Str(b) => b,
             Value::Raw(v) => v,
-            Value::Hash(_) | Value::Set(_) => &[],
+            Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => &[],
         }
     }
 
@@ -100,7 +105,7 @@ impl Value {
             Value::Int(n) => itoa::Buffer::new().format(*n).len(),
             Value::Str(b) => b.len(),
             Value::Raw(v) => v.len(),
-            Value::Hash(_) | Value::Set(_) => 0,
+            Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => 0,
         }
     }
 
@@ -207,6 +212,7 @@ impl TableEntry for Entry {
             Value::Raw(v) => segment::prefetch(v.as_ptr()),
             Value::Hash(h) => segment::prefetch(&**h as *const Hash),
             Value::Set(s) => segment::prefetch(&**s as *const Set),
+            Value::ZSet(z) => segment::prefetch(&**z as *const ZSet),
             Value::Int(_) => {}
         }
     }
