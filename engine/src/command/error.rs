@@ -57,6 +57,22 @@ pub enum CmdError {
     CountOutOfLongRange,
     /// A hash or set already holds as many elements as it can index.
     CollectionFull,
+    /// ZADD with both XX and NX.
+    ZaddXxNx,
+    /// ZADD with GT and LT, or either with NX.
+    ZaddGtLtNx,
+    /// ZADD INCR with more than one score-member pair.
+    ZaddIncrPairs,
+    /// A ZADD INCR or ZINCRBY that would make a score NaN.
+    ScoreNan,
+    /// A score range bound that is not a number.
+    MinMaxNotFloat,
+    /// A lex range bound that is not `-`, `+`, `[...` or `(...`.
+    MinMaxNotLex,
+    /// ZRANGE's LIMIT by rank.
+    LimitNeedsScoreOrLex,
+    /// ZRANGE's WITHSCORES with BYLEX.
+    WithscoresWithLex,
 }
 
 impl CmdError {
@@ -114,6 +130,18 @@ impl CmdError {
             // Redis's text, missing "be" included.
             CmdError::CountOutOfLongRange => "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
             CmdError::CollectionFull => "ERR the collection is too large to add an element",
+            CmdError::ZaddXxNx => "ERR XX and NX options at the same time are not compatible",
+            CmdError::ZaddGtLtNx => {
+                "ERR GT, LT, and/or NX options at the same time are not compatible"
+            }
+            CmdError::ZaddIncrPairs => "ERR INCR option supports a single increment-element pair",
+            CmdError::ScoreNan => "ERR resulting score is not a number (NaN)",
+            CmdError::MinMaxNotFloat => "ERR min or max is not a float",
+            CmdError::MinMaxNotLex => "ERR min or max not valid string range item",
+            CmdError::LimitNeedsScoreOrLex => "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+            CmdError::WithscoresWithLex => {
+                "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+            }
         }
     }
 
@@ -166,6 +194,14 @@ mod tests {
             CmdError::OutOfRange,
             CmdError::CountOutOfLongRange,
             CmdError::CollectionFull,
+            CmdError::ZaddXxNx,
+            CmdError::ZaddGtLtNx,
+            CmdError::ZaddIncrPairs,
+            CmdError::ScoreNan,
+            CmdError::MinMaxNotFloat,
+            CmdError::MinMaxNotLex,
+            CmdError::LimitNeedsScoreOrLex,
+            CmdError::WithscoresWithLex,
         ];
         for e in all {
             let t = e.text();

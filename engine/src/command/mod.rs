@@ -169,12 +169,14 @@ impl Acl {
     pub const TRANSACTION: Acl = Acl(1 << 11);
     pub const SET: Acl = Acl(1 << 12);
     pub const HASH: Acl = Acl(1 << 13);
+    pub const SORTEDSET: Acl = Acl(1 << 14);
 
     pub const NAMES: &'static [(Acl, &'static str)] = &[
         (Acl::KEYSPACE, "keyspace"),
         (Acl::READ, "read"),
         (Acl::WRITE, "write"),
         (Acl::SET, "set"),
+        (Acl::SORTEDSET, "sortedset"),
         (Acl::HASH, "hash"),
         (Acl::STRING, "string"),
         (Acl::ADMIN, "admin"),

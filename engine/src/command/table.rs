@@ -10,13 +10,14 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Every family's commands, in the order `COMMAND` lists them.
-fn families() -> [&'static [CommandSpec]; 9] {
+fn families() -> [&'static [CommandSpec]; 10] {
     [
         commands::connection::COMMANDS,
         commands::server::COMMANDS,
         commands::strings::COMMANDS,
         commands::hashes::COMMANDS,
         commands::sets::COMMANDS,
+        commands::zsets::COMMANDS,
         commands::keys::COMMANDS,
         commands::introspection::COMMANDS,
         commands::transactions::COMMANDS,
