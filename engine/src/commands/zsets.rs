@@ -435,7 +435,7 @@ fn range_generic(
                 _ => return CmdError::NotInteger.reply(out),
             }
             at += 2;
-        } else if rev.is_none() && word.eq_ignore_ascii_case(b"REV") {
+        } else if rev_chosen.is_none() && word.eq_ignore_ascii_case(b"REV") {
             rev_chosen = Some(true);
         } else if by.is_none() && by_chosen.is_none() && word.eq_ignore_ascii_case(b"BYLEX") {
             by_chosen = Some(By::Lex);
@@ -517,18 +517,22 @@ fn pop_generic(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
     if argv.len() > 3 {
         return CmdError::Syntax.reply(out);
     }
+    // Redis 7.0's getPositiveLongFromObjectOrReply: one error for a count
+    // that is negative or not a number.
     let count = match argv.get(2).map(|c| parse_i64(c)) {
         None => None,
-        Some(None) => return CmdError::NotInteger.reply(out),
-        Some(Some(n)) if n < 0 => return CmdError::CountNegative.reply(out),
-        Some(Some(0)) => return out.array(0),
-        Some(Some(n)) => Some(n),
+        Some(Some(n)) if n >= 0 => Some(n),
+        Some(_) => return CmdError::CountNegative.reply(out),
     };
     let zset = match existing_zset(ctx, &argv[1]) {
         Ok(Some(z)) => z,
         Ok(None) => return out.array(0),
         Err(e) => return e.reply(out),
     };
+    // After the type check, as in Redis.
+    if count == Some(0) {
+        return out.array(0);
+    }
     let len = zset.len();
     // At most the set's size: never sized from the client's number alone.
     let n = count.map_or(1, |c| usize::try_from(c).map_or(len, |c| c.min(len)));
@@ -624,7 +628,7 @@ fn indexed<'a>(zset: &'a ZSet) -> impl Fn(usize) -> (&'a [u8], f64) + 'a {
 /// Cost is O(count) on a skip list (uniform picks by position; distinct
 /// picks by Floyd's sampling), plus one pass over a listpack, which is
 /// small. A count at least the set's size replies with the whole set in
-/// order, as Redis does.
+/// descending order, as Redis 7.0 does.
 fn zrandmember(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     let mut picker = Picker::new(ctx);
     if argv.len() == 2 {
@@ -664,7 +668,8 @@ fn zrandmember(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
     let reply_len = reply_len as usize;
     range_header(out, reply_len, with_scores);
     if count >= 0 && reply_len == size {
-        zset.for_range(0, size, false, |m, s| write_element(out, m, s, with_scores));
+        // The whole set, from the highest score down, as Redis 7.0 replies.
+        zset.for_range(0, size, true, |m, s| write_element(out, m, s, with_scores));
         return;
     }
     let at = indexed(zset);

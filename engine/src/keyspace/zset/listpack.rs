@@ -94,7 +94,10 @@ impl ZListpack {
     }
 
     /// Adds `member`, which must not be present, at its place in the order.
+    /// A score of -0 is stored as 0: Redis's listpack keeps scores as text
+    /// it reads back as integers where it can, which loses the sign.
     pub fn insert(&mut self, member: &[u8], score: f64) {
+        let score = score + 0.0;
         debug_assert!(self.find(member).is_none(), "member already present");
         let mut at = 0;
         while at < self.buf.len() {
@@ -114,7 +117,7 @@ impl ZListpack {
     /// Appends an element that sorts after every present one (conversion
     /// from the large form, which walks in order).
     pub fn push_back(&mut self, member: &[u8], score: f64) {
-        self.buf.extend_from_slice(&encode(member, score));
+        self.buf.extend_from_slice(&encode(member, score + 0.0));
         self.len += 1;
     }
 
