@@ -730,6 +730,19 @@ mod tests {
         assert_eq!(c.hash_max_listpack_value, 1024);
         let e = c.apply("hash-max-listpack-value", &strings(&["x"]), true);
         assert!(e.unwrap_err().to_string().contains("memory value"));
+        assert_eq!(
+            (c.zset_max_listpack_entries, c.zset_max_listpack_value),
+            (128, 64)
+        );
+        c.apply("zset-max-ziplist-entries", &strings(&["3"]), true)
+            .unwrap();
+        c.apply("zset-max-ziplist-value", &strings(&["2kb"]), true)
+            .unwrap();
+        assert_eq!((setting("zset-max-listpack-entries").unwrap().get)(&c), "3");
+        assert_eq!(
+            (setting("zset-max-listpack-value").unwrap().get)(&c),
+            "2048"
+        );
         let e = c.apply("set-max-intset-entries", &strings(&["-1"]), true);
         assert!(e
             .unwrap_err()
