@@ -116,7 +116,7 @@ fn get(db: &mut Db, key: &[u8], out: &mut Vec<u8>) -> bool {
         Value::Raw(bytes) => out.extend_from_slice(bytes),
         Value::Int(n) => out.extend_from_slice(&n.to_le_bytes()),
         // GET answers WRONGTYPE here: no bytes to copy.
-        Value::Hash(_) | Value::Set(_) | Value::List(_) => {}
+        Value::Hash(_) | Value::Set(_) | Value::List(_) | Value::ZSet(_) => {}
     }
     true
 }

@@ -75,6 +75,10 @@ pub struct Config {
     /// A list node holds at most this many elements (positive), or at most
     /// 4, 8, 16, 32 or 64 KiB (-1 ..= -5).
     pub list_max_listpack_size: i32,
+    /// A sorted set is a listpack while it has at most this many members...
+    pub zset_max_listpack_entries: usize,
+    /// ...and no member longer than this many bytes.
+    pub zset_max_listpack_value: usize,
     /// `client-output-buffer-limit` of the pubsub class.
     pub output_limit_pubsub: OutputLimit,
     /// `client-output-buffer-limit` of the replica class (no client is of
@@ -105,6 +109,8 @@ impl Default for Config {
             set_max_intset_entries: 512,
             notify_keyspace_events: 0,
             list_max_listpack_size: -2,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
             output_limit_pubsub: OutputLimit {
                 hard_bytes: 32 * 1024 * 1024,
                 soft_bytes: 8 * 1024 * 1024,
@@ -520,6 +526,43 @@ pub static SETTINGS: &[Setting] = &[
         mutable: true,
     },
     Setting {
+        name: "zset-max-listpack-entries",
+        get: |c| c.zset_max_listpack_entries.to_string(),
+        set: |c, a| {
+            c.zset_max_listpack_entries = int_in(a, 0, i64::MAX as u64)? as usize;
+            Ok(())
+        },
+        mutable: true,
+    },
+    // Redis 7.0 still accepts the ziplist names of the sorted set settings.
+    Setting {
+        name: "zset-max-ziplist-entries",
+        get: |c| c.zset_max_listpack_entries.to_string(),
+        set: |c, a| {
+            c.zset_max_listpack_entries = int_in(a, 0, i64::MAX as u64)? as usize;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "zset-max-listpack-value",
+        get: |c| c.zset_max_listpack_value.to_string(),
+        set: |c, a| {
+            c.zset_max_listpack_value = memory_in(a, 0)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "zset-max-ziplist-value",
+        get: |c| c.zset_max_listpack_value.to_string(),
+        set: |c, a| {
+            c.zset_max_listpack_value = memory_in(a, 0)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
         name: "logfile",
         get: |c| c.logfile.clone(),
         set: |c, a| {
@@ -754,6 +797,19 @@ mod tests {
         assert_eq!(c.hash_max_listpack_value, 1024);
         let e = c.apply("hash-max-listpack-value", &strings(&["x"]), true);
         assert!(e.unwrap_err().to_string().contains("memory value"));
+        assert_eq!(
+            (c.zset_max_listpack_entries, c.zset_max_listpack_value),
+            (128, 64)
+        );
+        c.apply("zset-max-ziplist-entries", &strings(&["3"]), true)
+            .unwrap();
+        c.apply("zset-max-ziplist-value", &strings(&["2kb"]), true)
+            .unwrap();
+        assert_eq!((setting("zset-max-listpack-entries").unwrap().get)(&c), "3");
+        assert_eq!(
+            (setting("zset-max-listpack-value").unwrap().get)(&c),
+            "2048"
+        );
         let e = c.apply("set-max-intset-entries", &strings(&["-1"]), true);
         assert!(e
             .unwrap_err()

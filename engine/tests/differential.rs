@@ -1549,6 +1549,10 @@ fn config_reset() -> Vec<Step> {
         c!["CONFIG", "SET", "hash-max-listpack-entries", "512"],
         c!["CONFIG", "SET", "hash-max-ziplist-value", "64"],
         c!["CONFIG", "SET", "set-max-intset-entries", "512"],
+        c!["CONFIG", "SET", "zset-max-listpack-entries", "128"],
+        c!["CONFIG", "SET", "zset-max-ziplist-value", "64"],
+        c!["CONFIG", "GET", "zset-max-ziplist-entries"],
+        c!["CONFIG", "GET", "zset-max-listpack-value"],
         c!["CONFIG", "GET", "hash-max-ziplist-entries"],
         c!["CONFIG", "GET", "hash-max-listpack-value"],
         c!["CONFIG", "GET", "set-max-intset-entries"],
@@ -2470,8 +2474,757 @@ fn bitmaps() -> Vec<Step> {
     steps
 }
 
-/// The content of a bulk string reply.
+/// A member `m<i>` of the numbered sorted sets.
+fn is_numbered_member(u: &[Vec<u8>]) -> bool {
+    u.len() == 1 && u[0].first() == Some(&b'm') && u[0][1..].iter().all(u8::is_ascii_digit)
+}
+
+/// A member `m<i>` with its score `<i>`.
+fn is_numbered_scored(u: &[Vec<u8>]) -> bool {
+    u.len() == 2 && u[0].first() == Some(&b'm') && u[0][1..] == u[1][..]
+}
+
+/// One of a, b, c (scores 1, 2, 3) with its score.
+fn is_abc_scored(u: &[Vec<u8>]) -> bool {
+    is_abc_pair(u)
+}
+
+fn zsets() -> Vec<Step> {
+    let mut s: Vec<Step> = vec![
+        c!["ZADD", "z", "1", "a", "2", "b", "3", "c"],
+        c!["ZADD", "z", "1", "a"],
+        c!["ZADD", "z", "CH", "1", "a", "5", "b", "4", "d"],
+        c!["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+        c!["ZCARD", "z"],
+        c!["ZCARD", "nokey"],
+        c!["ZSCORE", "z", "b"],
+        c!["ZSCORE", "z", "nomember"],
+        c!["ZSCORE", "nokey", "a"],
+        c!["ZMSCORE", "z", "a", "nomember", "d"],
+        c!["ZMSCORE", "nokey", "a", "b"],
+        c!["OBJECT", "ENCODING", "z"],
+        c!["TYPE", "z"],
+        // Options and their combinations.
+        c!["ZADD", "z", "NX", "10", "a", "10", "e"],
+        c!["ZADD", "z", "XX", "10", "a", "10", "f"],
+        c!["ZADD", "z", "XX", "CH", "11", "a", "10", "f"],
+        c!["ZADD", "z", "GT", "CH", "1", "a", "20", "b"],
+        c!["ZADD", "z", "LT", "CH", "1", "a", "30", "b"],
+        c!["ZADD", "z", "XX", "GT", "CH", "100", "c"],
+        c!["ZADD", "z", "nx", "xx", "1", "a"],
+        c!["ZADD", "z", "GT", "LT", "1", "a"],
+        c!["ZADD", "z", "NX", "GT", "1", "a"],
+        c!["ZADD", "z", "NX", "LT", "1", "a"],
+        c!["ZADD", "z", "INCR", "1", "a", "2", "b"],
+        c!["ZADD", "z", "1"],
+        c!["ZADD", "z", "1", "a", "2"],
+        c!["ZADD", "z", "NX"],
+        c!["ZADD", "z", "NX", "XX"],
+        c!["ZADD", "z", "CH", "CH", "1"],
+        c!["ZADD", "z", "x", "a"],
+        c!["ZADD", "z", "1", "a", "x", "b"],
+        c!["ZADD", "z", "nan", "a"],
+        c!["ZADD", "z", "NaN", "a"],
+        c!["ZADD", "z", " 1", "a"],
+        c!["ZADD", "z", "1 ", "a"],
+        c!["ZADD", "z", "", "a"],
+        c!["ZADD", "z", "1e400", "a"],
+        c!["ZADD", "z", "inf", "pinf", "-inf", "ninf", "+inf", "pinf2"],
+        c!["ZADD", "z", "-0", "negzero", "1.5e-7", "tiny", "1e20", "huge"],
+        c!["ZADD", "z", "0.1", "tenth", "3.0000000000000004", "close"],
+        c!["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+        c!["ZSCORE", "z", "negzero"],
+        c!["ZADD", "z", "0", "negzero"],
+        c!["ZSCORE", "z", "negzero"],
+        c!["ZADD", "z", "INCR", "1", "a"],
+        c!["ZADD", "z", "INCR", "NX", "1", "a"],
+        c!["ZADD", "z", "INCR", "XX", "1", "nomember"],
+        c!["ZADD", "z", "INCR", "GT", "-1", "a"],
+        c!["ZADD", "z", "INCR", "LT", "-1", "a"],
+        c!["ZADD", "z", "INCR", "XX", "CH", "0", "a"],
+        c!["ZADD", "z", "INCR", "-inf", "pinf"],
+        c!["ZADD", "z", "INCR", "inf", "pinf"],
+        c!["ZADD", "z", "INCR", "-inf", "ninf"],
+        c!["ZSCORE", "z", "pinf"],
+        c!["ZADD", "zxx", "XX", "1", "a"],
+        c!["ZADD", "zxx", "XX", "INCR", "1", "a"],
+        c!["EXISTS", "zxx"],
+        c!["ZADD", "znx", "NX", "INCR", "2.5", "a"],
+        c!["ZADD", "zgt", "GT", "1", "a"],
+        c!["ZRANGE", "zgt", "0", "-1", "WITHSCORES"],
+        // ZINCRBY.
+        c!["ZINCRBY", "z", "2", "a"],
+        c!["ZINCRBY", "z", "-2.5", "new"],
+        c!["ZINCRBY", "z", "x", "a"],
+        c!["ZINCRBY", "z", "nan", "a"],
+        c!["ZINCRBY", "z", "NX", "a"],
+        c!["ZINCRBY", "z", "inf", "pinf"],
+        c!["ZINCRBY", "z", "-inf", "pinf"],
+        c!["ZINCRBY", "z", "1e308", "huge"],
+        c!["ZINCRBY", "z", "1e308", "huge"],
+        c!["ZINCRBY", "zinc-new", "-inf", "m"],
+        c!["ZINCRBY", "z", "1"],
+        c!["ZRANGE", "zinc-new", "0", "-1", "WITHSCORES"],
+        // Ranks.
+        c!["ZRANK", "z", "a"],
+        c!["ZREVRANK", "z", "a"],
+        c!["ZRANK", "z", "nomember"],
+        c!["ZRANK", "nokey", "a"],
+        c!["ZREVRANK", "nokey", "a"],
+        c!["ZRANK", "z"],
+        // Counts.
+        c!["ZCOUNT", "z", "-inf", "+inf"],
+        c!["ZCOUNT", "z", "(0", "(1"],
+        c!["ZCOUNT", "z", "0", "1"],
+        c!["ZCOUNT", "z", "1", "0"],
+        c!["ZCOUNT", "z", "(1", "1"],
+        c!["ZCOUNT", "z", "1", "(1"],
+        c!["ZCOUNT", "z", "[1", "2"],
+        c!["ZCOUNT", "z", "x", "2"],
+        c!["ZCOUNT", "z", "1", "nan"],
+        c!["ZCOUNT", "z", "(nan", "1"],
+        c!["ZCOUNT", "z", "", ""],
+        c!["ZCOUNT", "z", "(", "+inf"],
+        c!["ZCOUNT", "z", " 1", "inf"],
+        c!["ZCOUNT", "z", "1 ", "inf"],
+        c!["ZCOUNT", "z", "-Infinity", "1e999"],
+        c!["ZCOUNT", "nokey", "0", "1"],
+        c!["ZCOUNT", "nokey", "x", "1"],
+        // Ranges by rank.
+        c!["ZRANGE", "z", "0", "2"],
+        c!["ZRANGE", "z", "-3", "-1", "WITHSCORES"],
+        c!["ZRANGE", "z", "2", "1"],
+        c!["ZRANGE", "z", "100", "200"],
+        c!["ZRANGE", "z", "-100", "1"],
+        c!["ZRANGE", "z", "0", "-100"],
+        c!["ZRANGE", "z", "-9223372036854775808", "9223372036854775807"],
+        c!["ZRANGE", "z", "0", "9223372036854775808"],
+        c!["ZRANGE", "z", "x", "1"],
+        c!["ZRANGE", "z", "0", "1", "REV"],
+        c!["ZRANGE", "z", "0", "1", "REV", "WITHSCORES"],
+        c!["ZREVRANGE", "z", "0", "2", "WITHSCORES"],
+        c!["ZREVRANGE", "z", "-2", "-1"],
+        c!["ZREVRANGE", "z", "0", "1", "REV"],
+        c!["ZREVRANGE", "z", "0", "1", "LIMIT", "0", "1"],
+        c!["ZRANGE", "z", "0", "1", "LIMIT", "0", "1"],
+        c!["ZRANGE", "z", "0", "1", "LIMIT", "0", "-1"],
+        c!["ZRANGE", "z", "0", "1", "LIMIT", "0"],
+        c!["ZRANGE", "z", "0", "1", "LIMIT", "x", "1"],
+        c!["ZRANGE", "z", "0", "1", "FOO"],
+        c!["ZRANGE", "z", "0", "1", "WITHSCORES", "WITHSCORES"],
+        c!["ZRANGE", "nokey", "0", "-1"],
+        c!["ZRANGE", "nokey", "x", "-1"],
+        c!["ZRANGE", "z", "0"],
+        // Ranges by score.
+        c!["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "WITHSCORES"],
+        c!["ZRANGE", "z", "(1", "10", "BYSCORE", "LIMIT", "1", "2"],
+        c![
+            "ZRANGE",
+            "z",
+            "10",
+            "(1",
+            "BYSCORE",
+            "REV",
+            "LIMIT",
+            "1",
+            "2",
+            "WITHSCORES"
+        ],
+        c!["ZRANGE", "z", "1", "10", "BYSCORE", "BYLEX"],
+        c!["ZRANGE", "z", "1", "10", "BYSCORE", "BYSCORE"],
+        c!["ZRANGE", "z", "1", "10", "BYSCORE", "REV", "REV"],
+        c!["ZRANGE", "z", "x", "10", "BYSCORE"],
+        c!["ZRANGEBYSCORE", "z", "-inf", "+inf"],
+        c!["ZRANGEBYSCORE", "z", "1", "3", "WITHSCORES"],
+        c!["ZRANGEBYSCORE", "z", "(1", "(3"],
+        c!["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "2", "3"],
+        c!["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "2", "-1"],
+        c!["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "2", "-5"],
+        c!["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "-1", "3"],
+        c!["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "100", "3"],
+        c!["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "0", "0"],
+        c![
+            "ZRANGEBYSCORE",
+            "z",
+            "-inf",
+            "+inf",
+            "LIMIT",
+            "0",
+            "9223372036854775807"
+        ],
+        c![
+            "ZRANGEBYSCORE",
+            "z",
+            "-inf",
+            "+inf",
+            "LIMIT",
+            "9223372036854775807",
+            "1"
+        ],
+        c!["ZRANGEBYSCORE", "z", "-inf", "+inf", "REV"],
+        c!["ZRANGEBYSCORE", "z", "-inf", "+inf", "BYLEX"],
+        c!["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "1"],
+        c!["ZRANGEBYSCORE", "z", "a", "b"],
+        c!["ZREVRANGEBYSCORE", "z", "+inf", "-inf", "WITHSCORES"],
+        c!["ZREVRANGEBYSCORE", "z", "3", "(1"],
+        c!["ZREVRANGEBYSCORE", "z", "-inf", "+inf"],
+        c![
+            "ZREVRANGEBYSCORE",
+            "z",
+            "+inf",
+            "-inf",
+            "LIMIT",
+            "1",
+            "2",
+            "WITHSCORES"
+        ],
+        c!["ZREVRANGEBYSCORE", "z", "+inf", "-inf", "LIMIT", "1", "-1"],
+        c!["ZRANGEBYSCORE", "nokey", "0", "1"],
+        c!["ZRANGEBYSCORE", "nokey", "x", "1"],
+        // Lex ranges (equal scores).
+        c!["ZADD", "zl", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e", "0", "", "0", "ab"],
+        c!["ZRANGEBYLEX", "zl", "-", "+"],
+        c!["ZRANGEBYLEX", "zl", "[b", "(d"],
+        c!["ZRANGEBYLEX", "zl", "(a", "[c"],
+        c!["ZRANGEBYLEX", "zl", "[", "[a"],
+        c!["ZRANGEBYLEX", "zl", "(", "+"],
+        c!["ZRANGEBYLEX", "zl", "+", "-"],
+        c!["ZRANGEBYLEX", "zl", "-", "+", "LIMIT", "1", "3"],
+        c!["ZRANGEBYLEX", "zl", "-", "+", "LIMIT", "-1", "3"],
+        c!["ZRANGEBYLEX", "zl", "-", "+", "WITHSCORES"],
+        c!["ZRANGEBYLEX", "zl", "a", "+"],
+        c!["ZRANGEBYLEX", "zl", "-a", "+"],
+        c!["ZRANGEBYLEX", "zl", "", "+"],
+        c!["ZRANGEBYLEX", "zl", "-", "++"],
+        c!["ZREVRANGEBYLEX", "zl", "+", "-"],
+        c!["ZREVRANGEBYLEX", "zl", "(d", "[b"],
+        c!["ZREVRANGEBYLEX", "zl", "+", "-", "LIMIT", "2", "2"],
+        c!["ZREVRANGEBYLEX", "zl", "-", "+"],
+        c!["ZRANGE", "zl", "[b", "[d", "BYLEX"],
+        c!["ZRANGE", "zl", "[d", "[b", "BYLEX", "REV", "LIMIT", "0", "2"],
+        c!["ZRANGE", "zl", "-", "+", "BYLEX", "WITHSCORES"],
+        c!["ZRANGE", "zl", "x", "+", "BYLEX"],
+        c!["ZLEXCOUNT", "zl", "-", "+"],
+        c!["ZLEXCOUNT", "zl", "[b", "(d"],
+        c!["ZLEXCOUNT", "zl", "(e", "+"],
+        c!["ZLEXCOUNT", "zl", "x", "+"],
+        c!["ZLEXCOUNT", "nokey", "-", "+"],
+        c!["ZLEXCOUNT", "nokey", "x", "+"],
+        c!["ZRANK", "zl", "ab"],
+        // Removal.
+        c!["ZREM", "zl", "a", "nomember", "a", "b"],
+        c!["ZREM", "nokey", "a"],
+        c!["ZREM", "zl"],
+        c!["ZREMRANGEBYLEX", "zl", "[c", "[d"],
+        c!["ZREMRANGEBYLEX", "zl", "x", "[d"],
+        c!["ZREMRANGEBYLEX", "nokey", "-", "+"],
+        c!["ZREMRANGEBYLEX", "nokey", "x", "+"],
+        c!["ZRANGE", "zl", "0", "-1"],
+        c!["ZREMRANGEBYLEX", "zl", "-", "+"],
+        c!["EXISTS", "zl"],
+        c!["ZADD", "zr", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"],
+        c!["ZREMRANGEBYRANK", "zr", "1", "2"],
+        c!["ZREMRANGEBYRANK", "zr", "5", "10"],
+        c!["ZREMRANGEBYRANK", "zr", "-1", "-1"],
+        c!["ZREMRANGEBYRANK", "zr", "x", "1"],
+        c!["ZREMRANGEBYRANK", "zr", "2", "1"],
+        c!["ZREMRANGEBYRANK", "nokey", "0", "1"],
+        c!["ZRANGE", "zr", "0", "-1", "WITHSCORES"],
+        c!["ZREMRANGEBYSCORE", "zr", "(1", "+inf"],
+        c!["ZREMRANGEBYSCORE", "zr", "x", "+inf"],
+        c!["ZREMRANGEBYSCORE", "zr", "-inf", "(1"],
+        c!["ZREMRANGEBYSCORE", "zr", "-inf", "+inf"],
+        c!["EXISTS", "zr"],
+        c!["ZREMRANGEBYSCORE", "nokey", "0", "1"],
+        // Pops.
+        c!["ZADD", "zp", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"],
+        c!["ZPOPMIN", "zp"],
+        c!["ZPOPMAX", "zp"],
+        c!["ZPOPMIN", "zp", "2"],
+        c!["ZPOPMIN", "zp", "0"],
+        c!["ZPOPMIN", "zp", "-1"],
+        c!["ZPOPMIN", "zp", "x"],
+        c!["ZPOPMIN", "zp", "1", "2"],
+        c!["ZPOPMAX", "zp", "9223372036854775807"],
+        c!["EXISTS", "zp"],
+        c!["ZPOPMIN", "nokey"],
+        c!["ZPOPMAX", "nokey", "3"],
+        c!["ZPOPMIN", "nokey", "-3"],
+        c!["ZPOPMIN", "nokey", "0"],
+        c!["ZPOPMIN"],
+        // Random members.
+        c!["ZRANDMEMBER", "nokey"],
+        c!["ZRANDMEMBER", "nokey", "5"],
+        c!["ZRANDMEMBER", "nokey", "5", "WITHSCORES"],
+        c!["ZRANDMEMBER", "nokey", "-9223372036854775808"],
+        c!["ZRANDMEMBER", "nokey", "-9223372036854775807"],
+        c!["ZRANDMEMBER", "nokey", "x"],
+        c!["ZRANDMEMBER", "nokey", "1", "foo"],
+        c!["ZRANDMEMBER", "nokey", "1", "WITHSCORES", "x"],
+        c!["ZRANDMEMBER", "nokey", "4611686018427387904", "WITHSCORES"],
+        c!["ZADD", "zrand", "1", "a", "2", "b", "3", "c"],
+        c!["ZRANDMEMBER", "zrand", "0"],
+        c!["ZRANDMEMBER", "zrand", "0", "WITHSCORES"],
+        c!["ZRANDMEMBER", "zrand", "3"],
+        c!["ZRANDMEMBER", "zrand", "10", "withscores"],
+        c!["ZRANDMEMBER", "zrand", "9223372036854775807"],
+        c!["ZRANDMEMBER", "zrand", "9223372036854775807", "WITHSCORES"],
+        c!["ZRANDMEMBER", "zrand", "4611686018427387903", "WITHSCORES"],
+        c!["ZRANDMEMBER", "zrand", "-9223372036854775808"],
+        c!["ZRANDMEMBER", "zrand", "-4611686018427387904", "WITHSCORES"],
+        c!["ZRANDMEMBER", "zrand", "4611686018427387904", "WITHSCORES"],
+        c!["ZRANDMEMBER", "zrand", "1", "WITHSCORE"],
+        // Scans.
+        c!["ZSCAN", "zrand", "0"],
+        c!["ZSCAN", "zrand", "0", "MATCH", "[ab]", "COUNT", "1"],
+        c!["ZSCAN", "zrand", "0", "COUNT", "0"],
+        c!["ZSCAN", "zrand", "0", "TYPE", "zset"],
+        c!["ZSCAN", "zrand", "x"],
+        c!["ZSCAN", "nokey", "0"],
+        c!["ZSCAN", "nokey", "x"],
+        c!["ZSCAN", "zrand"],
+        c!["ZADD", "zsc", "-0", "z", "0.1", "t", "inf", "i", "1e300", "h"],
+        c!["ZSCAN", "zsc", "0"],
+        // Keyspace commands on a sorted set.
+        c!["COPY", "zsc", "zsc-copy"],
+        c!["ZRANGE", "zsc-copy", "0", "-1", "WITHSCORES"],
+        c!["RENAME", "zsc-copy", "zsc-renamed"],
+        c!["ZCARD", "zsc-renamed"],
+        c!["EXPIRE", "zsc-renamed", "100"],
+        c!["ZADD", "zsc-renamed", "5", "five"],
+        c!["TTL", "zsc-renamed"],
+        c!["DEL", "zsc-renamed"],
+        c!["EXISTS", "zsc-renamed"],
+        c!["ZADD", "zexp", "1", "a"],
+        c!["PEXPIREAT", "zexp", "1"],
+        c!["ZCARD", "zexp"],
+        c!["ZADD", "zexp", "XX", "1", "a"],
+        c!["EXISTS", "zexp"],
+    ]
+    .into_iter()
+    .map(ex)
+    .collect();
+    s.extend([
+        random(1, true, is_abc, c!["ZRANDMEMBER", "zrand"]),
+        random(1, true, is_abc, c!["ZRANDMEMBER", "zrand", "1"]),
+        random(1, true, is_abc, c!["ZRANDMEMBER", "zrand", "2"]),
+        random(1, false, is_abc, c!["ZRANDMEMBER", "zrand", "-7"]),
+        random(
+            2,
+            true,
+            is_abc_scored,
+            c!["ZRANDMEMBER", "zrand", "2", "WITHSCORES"],
+        ),
+        random(
+            2,
+            false,
+            is_abc_scored,
+            c!["ZRANDMEMBER", "zrand", "-7", "WITHSCORES"],
+        ),
+    ]);
+    s
+}
+
+/// Conversion at 128 members or a 65-byte member, and the skip list's
+/// ranks and ranges.
+fn zset_encodings() -> Vec<Step> {
+    let m64 = "m".repeat(64);
+    let m65 = "m".repeat(65);
+    let mut s: Vec<Step> = vec![
+        ex(c!["ZADD", "ze1", "1", m64.as_str()]),
+        ex(c!["OBJECT", "ENCODING", "ze1"]),
+        ex(c!["ZADD", "ze1", "2", m65.as_str()]),
+        ex(c!["OBJECT", "ENCODING", "ze1"]),
+        ex(c!["ZREM", "ze1", m65.as_str()]),
+        ex(c!["OBJECT", "ENCODING", "ze1"]),
+        // A long first member starts a skip list.
+        ex(c!["ZADD", "ze2", "1", m65.as_str(), "2", "a"]),
+        ex(c!["OBJECT", "ENCODING", "ze2"]),
+        ex(c!["ZINCRBY", "ze3", "1", m65.as_str()]),
+        ex(c!["OBJECT", "ENCODING", "ze3"]),
+        ex(c!["ZADD", "ze4", "1", "a", "2", m65.as_str()]),
+        ex(c!["OBJECT", "ENCODING", "ze4"]),
+    ];
+    // 128 members stay a listpack; the 129th makes a skip list.
+    let mut add = c!["ZADD", "zbig"];
+    for i in 0..128 {
+        add.push(i.to_string().into_bytes());
+        add.push(format!("m{i}").into_bytes());
+    }
+    s.push(ex(add));
+    s.extend(
+        [
+            c!["OBJECT", "ENCODING", "zbig"],
+            c!["ZADD", "zbig", "5", "m5"],
+            c!["OBJECT", "ENCODING", "zbig"],
+            c!["ZADD", "zbig", "128", "m128"],
+            c!["OBJECT", "ENCODING", "zbig"],
+            c!["ZCARD", "zbig"],
+        ]
+        .into_iter()
+        .map(ex),
+    );
+    // A bigger one, with ties, for ranks and ranges on the skip list.
+    let mut add = c!["ZADD", "zbig"];
+    for i in 129..1000 {
+        add.push(i.to_string().into_bytes());
+        add.push(format!("m{i}").into_bytes());
+    }
+    s.push(ex(add));
+    let mut ties = c!["ZADD", "ztie"];
+    for i in 0..300 {
+        ties.push(b"7".to_vec());
+        ties.push(format!("t{i:03}").into_bytes());
+    }
+    s.push(ex(ties));
+    s.extend(
+        [
+            c!["OBJECT", "ENCODING", "zbig"],
+            c!["ZCARD", "zbig"],
+            c!["ZRANGE", "zbig", "0", "9", "WITHSCORES"],
+            c!["ZRANGE", "zbig", "500", "510"],
+            c!["ZRANGE", "zbig", "-5", "-1", "WITHSCORES"],
+            c!["ZREVRANGE", "zbig", "3", "7", "WITHSCORES"],
+            c!["ZRANGE", "zbig", "995", "2000"],
+            c!["ZRANK", "zbig", "m700"],
+            c!["ZREVRANK", "zbig", "m700"],
+            c!["ZSCORE", "zbig", "m999"],
+            c!["ZMSCORE", "zbig", "m1", "m1000", "m0"],
+            c!["ZCOUNT", "zbig", "(100", "200"],
+            c!["ZCOUNT", "zbig", "-inf", "+inf"],
+            c!["ZRANGEBYSCORE", "zbig", "(100", "110", "WITHSCORES"],
+            c!["ZRANGEBYSCORE", "zbig", "100", "+inf", "LIMIT", "10", "5"],
+            c![
+                "ZREVRANGEBYSCORE",
+                "zbig",
+                "900",
+                "(100",
+                "LIMIT",
+                "10",
+                "5"
+            ],
+            c![
+                "ZRANGE",
+                "zbig",
+                "(500",
+                "-inf",
+                "BYSCORE",
+                "REV",
+                "LIMIT",
+                "0",
+                "3",
+                "WITHSCORES"
+            ],
+            c!["ZINCRBY", "zbig", "-1000", "m500"],
+            c!["ZRANGE", "zbig", "0", "1", "WITHSCORES"],
+            c!["ZADD", "zbig", "XX", "CH", "1000.5", "m0", "2", "m1", "3", "nope"],
+            c!["ZRANGE", "zbig", "-2", "-1", "WITHSCORES"],
+            c!["ZRANK", "zbig", "m0"],
+            c!["ZREM", "zbig", "m0", "m1", "m2", "m3", "nope"],
+            c!["ZREMRANGEBYRANK", "zbig", "100", "199"],
+            c!["ZREMRANGEBYSCORE", "zbig", "(600", "700"],
+            c!["ZCARD", "zbig"],
+            c!["ZRANGE", "zbig", "95", "105", "WITHSCORES"],
+            c!["ZRANK", "zbig", "m701"],
+            c!["ZPOPMIN", "zbig", "3"],
+            c!["ZPOPMAX", "zbig", "2"],
+            c!["ZPOPMAX", "zbig"],
+            c!["OBJECT", "ENCODING", "zbig"],
+            c!["ZRANGEBYLEX", "ztie", "[t100", "(t105"],
+            c!["ZREVRANGEBYLEX", "ztie", "(t200", "-", "LIMIT", "0", "4"],
+            c!["ZLEXCOUNT", "ztie", "(t000", "[t299"],
+            c!["ZRANK", "ztie", "t150"],
+            c!["ZREMRANGEBYLEX", "ztie", "[t100", "[t199"],
+            c!["ZRANGE", "ztie", "98", "102"],
+            c!["OBJECT", "ENCODING", "ztie"],
+        ]
+        .into_iter()
+        .map(ex),
+    );
+    s.extend([
+        sorted(c!["ZRANDMEMBER", "zbig", "5000"]),
+        random(1, true, is_numbered_member, c!["ZRANDMEMBER", "zbig", "5"]),
+        random(
+            1,
+            true,
+            is_numbered_member,
+            c!["ZRANDMEMBER", "zbig", "300"],
+        ),
+        random(
+            1,
+            false,
+            is_numbered_member,
+            c!["ZRANDMEMBER", "zbig", "-600"],
+        ),
+        random(
+            2,
+            true,
+            is_numbered_scored,
+            c!["ZRANDMEMBER", "zbig", "20", "WITHSCORES"],
+        ),
+        random(1, true, is_numbered_member, c!["ZRANDMEMBER", "zbig"]),
+        (
+            Mode::ScanAll { unit: 2 },
+            c!["ZSCAN", "zbig", "0", "COUNT", "100000"],
+        ),
+        (
+            Mode::ScanAll { unit: 2 },
+            c!["ZSCAN", "zbig", "0", "MATCH", "*7", "COUNT", "100000"],
+        ),
+        ex(c!["ZREMRANGEBYRANK", "zbig", "0", "-1"]),
+        ex(c!["EXISTS", "zbig"]),
+    ]);
+    s
+}
+
+/// The thresholds are settings; lowered here and restored in `config_reset`.
+fn zset_config() -> Vec<Step> {
+    vec![
+        c!["CONFIG", "SET", "zset-max-ziplist-entries", "2"],
+        c!["CONFIG", "SET", "zset-max-listpack-value", "3"],
+        c!["CONFIG", "GET", "zset-max-listpack-entries"],
+        c!["CONFIG", "GET", "zset-max-ziplist-value"],
+        c!["CONFIG", "SET", "zset-max-listpack-entries", "-1"],
+        c!["CONFIG", "SET", "zset-max-listpack-value", "x"],
+        c!["ZADD", "cz", "1", "a", "2", "b"],
+        c!["OBJECT", "ENCODING", "cz"],
+        c!["ZADD", "cz", "3", "c"],
+        c!["OBJECT", "ENCODING", "cz"],
+        c!["ZADD", "cz2", "1", "abc"],
+        c!["OBJECT", "ENCODING", "cz2"],
+        c!["ZADD", "cz2", "1", "abcd"],
+        c!["OBJECT", "ENCODING", "cz2"],
+        c!["ZADD", "cz3", "1", "abcd"],
+        c!["OBJECT", "ENCODING", "cz3"],
+    ]
+    .into_iter()
+    .map(ex)
+    .collect()
+}
+
+/// With `zset-max-listpack-entries 0` every sorted set is a skip list. Set
+/// in a pipeline of its own: a pipeline runs CONFIG SET when it plans it,
+/// before the commands it sends to other shards.
+fn zset_config_zero() -> Vec<Step> {
+    vec![ex(c!["CONFIG", "SET", "zset-max-listpack-entries", "0"])]
+}
+
+fn zset_config_zero_use() -> Vec<Step> {
+    vec![
+        c!["ZADD", "cz4", "1", "a"],
+        c!["OBJECT", "ENCODING", "cz4"],
+        c!["ZINCRBY", "cz5", "1", "a"],
+        c!["OBJECT", "ENCODING", "cz5"],
+    ]
+    .into_iter()
+    .map(ex)
+    .collect()
+}
+
+fn zset_wrong_types() -> Vec<Step> {
+    let mut s: Vec<Step> = vec![
+        c!["SET", "zwstr", "v"],
+        c!["HSET", "zwh", "f", "1"],
+        c!["SADD", "zws", "m"],
+        c!["ZADD", "zwz", "1", "m"],
+        c!["TYPE", "zwz"],
+        c!["OBJECT", "ENCODING", "zwz"],
+    ]
+    .into_iter()
+    .map(ex)
+    .collect();
+    for key in ["zwstr", "zwh", "zws"] {
+        for cmd in [
+            c!["ZADD", key, "1", "m"],
+            c!["ZADD", key, "x", "m"],
+            c!["ZADD", key, "XX", "1", "m"],
+            c!["ZADD", key, "INCR", "1", "m"],
+            c!["ZINCRBY", key, "1", "m"],
+            c!["ZREM", key, "m"],
+            c!["ZSCORE", key, "m"],
+            c!["ZMSCORE", key, "m"],
+            c!["ZCARD", key],
+            c!["ZCOUNT", key, "0", "1"],
+            c!["ZCOUNT", key, "x", "1"],
+            c!["ZLEXCOUNT", key, "-", "+"],
+            c!["ZRANK", key, "m"],
+            c!["ZREVRANK", key, "m"],
+            c!["ZRANGE", key, "0", "-1"],
+            c!["ZRANGE", key, "x", "-1"],
+            c!["ZRANGE", key, "0", "-1", "FOO"],
+            c!["ZRANGEBYSCORE", key, "0", "1"],
+            c!["ZREVRANGEBYSCORE", key, "1", "0"],
+            c!["ZRANGEBYLEX", key, "-", "+"],
+            c!["ZREVRANGEBYLEX", key, "+", "-"],
+            c!["ZREVRANGE", key, "0", "-1"],
+            c!["ZPOPMIN", key],
+            c!["ZPOPMAX", key, "2"],
+            c!["ZPOPMIN", key, "0"],
+            c!["ZPOPMIN", key, "-1"],
+            c!["ZREMRANGEBYRANK", key, "0", "-1"],
+            c!["ZREMRANGEBYSCORE", key, "0", "1"],
+            c!["ZREMRANGEBYLEX", key, "-", "+"],
+            c!["ZREMRANGEBYLEX", key, "x", "+"],
+            c!["ZRANDMEMBER", key],
+            c!["ZRANDMEMBER", key, "2"],
+            c!["ZRANDMEMBER", key, "-9223372036854775808"],
+            c!["ZSCAN", key, "0"],
+            c!["ZSCAN", key, "x"],
+        ] {
+            s.push(ex(cmd));
+        }
+    }
+    for cmd in [
+        c!["GET", "zwz"],
+        c!["INCR", "zwz"],
+        c!["APPEND", "zwz", "x"],
+        c!["HSET", "zwz", "f", "v"],
+        c!["HGETALL", "zwz"],
+        c!["SADD", "zwz", "m"],
+        c!["SMEMBERS", "zwz"],
+        c!["SCARD", "zwz"],
+        c!["ZRANGE", "zwz", "0", "-1", "WITHSCORES"],
+        c!["SET", "zwz", "x"],
+        c!["TYPE", "zwz"],
+    ] {
+        s.push(ex(cmd));
+    }
+    s
+}
+
+fn resp3_zsets() -> Vec<Step> {
+    let mut s = vec![(Mode::Skip, c!["HELLO", "3"])];
+    s.extend(
+        vec![
+            c!["ZADD", "r3z", "1", "a", "2.5", "b", "inf", "c"],
+            c!["ZADD", "r3z", "INCR", "1", "a"],
+            c!["ZADD", "r3z", "NX", "INCR", "1", "a"],
+            c!["ZINCRBY", "r3z", "-0.5", "b"],
+            c!["ZSCORE", "r3z", "c"],
+            c!["ZSCORE", "r3z", "nomember"],
+            c!["ZMSCORE", "r3z", "a", "nomember"],
+            c!["ZRANGE", "r3z", "0", "-1"],
+            c!["ZRANGE", "r3z", "0", "-1", "WITHSCORES"],
+            c![
+                "ZRANGEBYSCORE",
+                "r3z",
+                "-inf",
+                "+inf",
+                "WITHSCORES",
+                "LIMIT",
+                "1",
+                "5"
+            ],
+            c!["ZREVRANGE", "r3z", "0", "0", "WITHSCORES"],
+            c!["ZRANGE", "r3-missing", "0", "-1", "WITHSCORES"],
+            c!["ZRANDMEMBER", "r3z", "10", "WITHSCORES"],
+            c!["ZRANDMEMBER", "r3z", "0", "WITHSCORES"],
+            c!["ZRANDMEMBER", "r3-missing"],
+            c!["ZRANDMEMBER", "r3-missing", "3", "WITHSCORES"],
+            c!["ZSCAN", "r3z", "0"],
+            c!["ZRANK", "r3-missing", "a"],
+            c!["ZPOPMIN", "r3z"],
+            c!["ZPOPMAX", "r3z", "1"],
+            c!["ZPOPMIN", "r3z", "5"],
+            c!["ZPOPMIN", "r3-missing"],
+            c!["ZPOPMIN", "r3-missing", "2"],
+        ]
+        .into_iter()
+        .map(ex),
+    );
+    let mut add = c!["ZADD", "r3zbig"];
+    for i in 0..200 {
+        add.push(i.to_string().into_bytes());
+        add.push(format!("m{i}").into_bytes());
+    }
+    s.push(ex(add));
+    s.push(ex(c!["ZRANGE", "r3zbig", "10", "15", "WITHSCORES"]));
+    s.push(random(
+        2,
+        true,
+        is_numbered_scored,
+        c!["ZRANDMEMBER", "r3zbig", "4", "WITHSCORES"],
+    ));
+    s.push(random(
+        2,
+        false,
+        is_numbered_scored,
+        c!["ZRANDMEMBER", "r3zbig", "-4", "WITHSCORES"],
+    ));
+    s.push((Mode::Skip, c!["HELLO", "2"]));
+    s
+}
+
+/// ZRANK's WITHSCORE is Redis 7.2's: 7.0.15 refuses it (its arity is 3), so
+/// this checks Shoal alone against what 7.2 documents.
+#[test]
+fn zrank_withscore_is_redis_7_2s() {
+    fn expect(conn: &mut Conn, args: Vec<Vec<u8>>, reply: &[u8]) {
+        let got = conn.cmd(&args);
+        assert_eq!(show(&got), show(reply), "{}", show_args(&args));
+    }
+    let server = Server::start(&["--threads", "1"]);
+    let conn = &mut Conn::connect(server.port);
+    expect(
+        conn,
+        c!["ZADD", "z", "1", "a", "2.5", "b", "inf", "c"],
+        b":3\r\n",
+    );
+    expect(
+        conn,
+        c!["ZRANK", "z", "b", "WITHSCORE"],
+        b"*2\r\n:1\r\n$3\r\n2.5\r\n",
+    );
+    expect(
+        conn,
+        c!["ZREVRANK", "z", "b", "withscore"],
+        b"*2\r\n:1\r\n$3\r\n2.5\r\n",
+    );
+    expect(
+        conn,
+        c!["ZRANK", "z", "c", "WITHSCORE"],
+        b"*2\r\n:2\r\n$3\r\ninf\r\n",
+    );
+    expect(
+        conn,
+        c!["ZREVRANK", "z", "c", "WITHSCORE"],
+        b"*2\r\n:0\r\n$3\r\ninf\r\n",
+    );
+    expect(conn, c!["ZRANK", "z", "nomember", "WITHSCORE"], b"*-1\r\n");
+    expect(conn, c!["ZRANK", "nokey", "a", "WITHSCORE"], b"*-1\r\n");
+    expect(conn, c!["ZRANK", "nokey", "a"], b"$-1\r\n");
+    expect(
+        conn,
+        c!["ZRANK", "z", "a", "WITHSCORES"],
+        b"-ERR syntax error\r\n",
+    );
+    expect(
+        conn,
+        c!["ZRANK", "nokey", "a", "WITHSCORE", "x"],
+        b"-ERR syntax error\r\n",
+    );
+    expect(conn, c!["SET", "s", "v"], b"+OK\r\n");
+    expect(
+        conn,
+        c!["ZRANK", "s", "a", "WITHSCORE"],
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+    let hello = c!["HELLO", "3"];
+    conn.cmd(&hello);
+    expect(
+        conn,
+        c!["ZRANK", "z", "b", "WITHSCORE"],
+        b"*2\r\n:1\r\n,2.5\r\n",
+    );
+    expect(conn, c!["ZRANK", "z", "nomember", "WITHSCORE"], b"_\r\n");
+    expect(conn, c!["ZRANK", "z", "nomember"], b"_\r\n");
+}
+
+/// The content of a bulk string reply (or of a RESP3 double, its text).
 fn bulk_content(raw: &[u8]) -> Option<Vec<u8>> {
+    if raw.first() == Some(&b',') {
+        return raw.get(1..raw.len().checked_sub(2)?).map(<[u8]>::to_vec);
+    }
     if raw.first() != Some(&b'$') {
         return None;
     }
@@ -2661,7 +3414,14 @@ fn differential_against_redis() {
                 ("bitmaps-limit-reset", bitmaps_limit_reset()),
                 ("wrong-types", wrong_types()),
                 ("config", config()),
+                ("zsets", zsets()),
+                ("zset-encodings", zset_encodings()),
+                ("zset-wrong-types", zset_wrong_types()),
+                ("zset-config", zset_config()),
+                ("zset-config-zero", zset_config_zero()),
+                ("zset-config-zero-use", zset_config_zero_use()),
                 ("config-reset", config_reset()),
+                ("resp3-zsets", resp3_zsets()),
                 ("resp3-collections", resp3_collections()),
                 ("transactions", transactions()),
             ] {

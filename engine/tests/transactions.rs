@@ -242,6 +242,54 @@ fn watch_sees_writes_from_every_core() {
     assert_eq!(r, None);
 }
 
+/// A sorted set write fails a WATCH exactly when Redis signals the key as
+/// modified: when it added, updated or removed something.
+#[test]
+fn watch_sees_sorted_set_writes_only_when_they_change_something() {
+    let server = Server::start(&["--threads", "2"]);
+    let mut c = client(server.port);
+    let mut w = client(server.port);
+    let cases: &[(&[&str], bool)] = &[
+        (&["ZADD", "zw", "1", "a"], false),
+        (&["ZADD", "zw", "2", "a"], true),
+        (&["ZADD", "zw", "1", "new"], true),
+        (&["ZADD", "zw", "NX", "5", "a"], false),
+        (&["ZADD", "zw", "XX", "1", "nomember"], false),
+        (&["ZADD", "zw", "GT", "0", "a"], false),
+        (&["ZADD", "zw", "XX", "CH", "1", "a", "2", "b"], false),
+        (&["ZADD", "zw", "INCR", "0", "a"], false),
+        (&["ZINCRBY", "zw", "0", "a"], false),
+        (&["ZINCRBY", "zw", "1", "a"], true),
+        (&["ZADD", "zw", "x", "a"], false),
+        (&["ZREM", "zw", "nomember"], false),
+        (&["ZREM", "zw", "a"], true),
+        (&["ZREMRANGEBYSCORE", "zw", "100", "200"], false),
+        (&["ZREMRANGEBYSCORE", "zw", "2", "2"], true),
+        (&["ZREMRANGEBYRANK", "zw", "5", "9"], false),
+        (&["ZREMRANGEBYRANK", "zw", "0", "0"], true),
+        (&["ZREMRANGEBYLEX", "zw", "(z", "+"], false),
+        (&["ZPOPMIN", "zw", "0"], false),
+        (&["ZPOPMIN", "zw-missing"], false),
+        (&["ZPOPMAX", "zw"], true),
+        (&["ZRANGE", "zw", "0", "-1", "WITHSCORES"], false),
+        (&["ZRANDMEMBER", "zw", "-5"], false),
+        (&["ZREM", "zw", "a", "b", "c"], true),
+    ];
+    for (write, modifies) in cases {
+        let _: () = redis::cmd("DEL").arg("zw").query(&mut c).unwrap();
+        let _: i64 = redis::cmd("ZADD")
+            .arg(&["zw", "1", "a", "2", "b", "3", "c"])
+            .query(&mut c)
+            .unwrap();
+        let _: () = redis::cmd("WATCH").arg("zw").query(&mut c).unwrap();
+        let mut cmd = redis::cmd(write[0]);
+        cmd.arg(&write[1..]);
+        let _: redis::Value = cmd.query(&mut w).unwrap_or(redis::Value::Nil);
+        let r: Option<(String,)> = redis::pipe().atomic().cmd("PING").query(&mut c).unwrap();
+        assert_eq!(r.is_none(), *modifies, "{write:?}");
+    }
+}
+
 #[test]
 fn rename_across_shards_is_atomic() {
     const RINGS: usize = 4;

@@ -75,6 +75,22 @@ pub enum CmdError {
     OverflowType,
     /// BITFIELD_RO with SET or INCRBY.
     BitfieldRoGetOnly,
+    /// ZADD with both XX and NX.
+    ZaddXxNx,
+    /// ZADD with GT and LT, or either with NX.
+    ZaddGtLtNx,
+    /// ZADD INCR with more than one score-member pair.
+    ZaddIncrPairs,
+    /// A ZADD INCR or ZINCRBY that would make a score NaN.
+    ScoreNan,
+    /// A score range bound that is not a number.
+    MinMaxNotFloat,
+    /// A lex range bound that is not `-`, `+`, `[...` or `(...`.
+    MinMaxNotLex,
+    /// ZRANGE's LIMIT by rank.
+    LimitNeedsScoreOrLex,
+    /// ZRANGE's WITHSCORES with BYLEX.
+    WithscoresWithLex,
 }
 
 impl CmdError {
@@ -141,6 +157,18 @@ impl CmdError {
             CmdError::BitfieldType => "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.",
             CmdError::OverflowType => "ERR Invalid OVERFLOW type specified",
             CmdError::BitfieldRoGetOnly => "ERR BITFIELD_RO only supports the GET subcommand",
+            CmdError::ZaddXxNx => "ERR XX and NX options at the same time are not compatible",
+            CmdError::ZaddGtLtNx => {
+                "ERR GT, LT, and/or NX options at the same time are not compatible"
+            }
+            CmdError::ZaddIncrPairs => "ERR INCR option supports a single increment-element pair",
+            CmdError::ScoreNan => "ERR resulting score is not a number (NaN)",
+            CmdError::MinMaxNotFloat => "ERR min or max is not a float",
+            CmdError::MinMaxNotLex => "ERR min or max not valid string range item",
+            CmdError::LimitNeedsScoreOrLex => "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+            CmdError::WithscoresWithLex => {
+                "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+            }
         }
     }
 
@@ -202,6 +230,14 @@ mod tests {
             CmdError::BitfieldType,
             CmdError::OverflowType,
             CmdError::BitfieldRoGetOnly,
+            CmdError::ZaddXxNx,
+            CmdError::ZaddGtLtNx,
+            CmdError::ZaddIncrPairs,
+            CmdError::ScoreNan,
+            CmdError::MinMaxNotFloat,
+            CmdError::MinMaxNotLex,
+            CmdError::LimitNeedsScoreOrLex,
+            CmdError::WithscoresWithLex,
         ];
         for e in all {
             let t = e.text();

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Every family's commands, in the order `COMMAND` lists them.
-fn families() -> [&'static [CommandSpec]; 11] {
+fn families() -> [&'static [CommandSpec]; 12] {
     [
         commands::connection::COMMANDS,
         commands::server::COMMANDS,
@@ -19,6 +19,7 @@ fn families() -> [&'static [CommandSpec]; 11] {
         commands::hashes::COMMANDS,
         commands::sets::COMMANDS,
         commands::lists::COMMANDS,
+        commands::zsets::COMMANDS,
         commands::keys::COMMANDS,
         commands::introspection::COMMANDS,
         commands::transactions::COMMANDS,

@@ -12,6 +12,7 @@ pub mod server;
 pub mod sets;
 pub mod strings;
 pub mod transactions;
+pub mod zsets;
 
 use crate::keyspace::Entry;
 use crate::shard::ShardCtx;

@@ -43,7 +43,9 @@ fn hasher() -> &'static RandomState {
     HASHER.get_or_init(RandomState::new)
 }
 
-fn hash_of(key: &[u8]) -> u64 {
+/// The process-wide keyed hash of `key` (also the sorted set's index and
+/// skip-list levels use it).
+pub(crate) fn hash_of(key: &[u8]) -> u64 {
     hasher().hash_one(key)
 }
 

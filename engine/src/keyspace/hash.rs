@@ -20,7 +20,7 @@ pub struct HashLimits {
 }
 
 /// Appends `n` as LEB128.
-fn put_len(buf: &mut Vec<u8>, mut n: usize) {
+pub(super) fn put_len(buf: &mut Vec<u8>, mut n: usize) {
     loop {
         let byte = (n & 0x7f) as u8;
         n >>= 7;
@@ -54,7 +54,7 @@ pub(super) fn len_size(n: usize) -> usize {
 }
 
 /// Reads one length-prefixed string at `*at`, advancing past it.
-fn get_str<'a>(buf: &'a [u8], at: &mut usize) -> &'a [u8] {
+pub(super) fn get_str<'a>(buf: &'a [u8], at: &mut usize) -> &'a [u8] {
     let len = get_len(buf, at);
     let s = &buf[*at..*at + len];
     *at += len;

@@ -9,6 +9,7 @@ pub mod list;
 pub mod segment;
 pub mod set;
 pub mod table;
+pub mod zset;
 
 use crate::notify::{self, Notifier};
 use hash::Hash;
@@ -17,6 +18,7 @@ use set::Set;
 use std::collections::HashMap;
 use std::rc::Rc;
 use table::{Slot, Table, TableEntry};
+use zset::ZSet;
 
 /// A stored value. Strings keep Redis's three encodings: integers as
 /// integers, short immutable strings, and growable strings (APPEND, SETRANGE).
@@ -30,6 +32,7 @@ pub enum Value {
     Hash(Box<Hash>),
     Set(Box<Set>),
     List(Box<List>),
+    ZSet(Box<ZSet>),
 }
 
 /// Redis stores strings of up to this many bytes as `embstr`.
@@ -59,6 +62,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::List(_) => "list",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -71,6 +75,7 @@ impl Value {
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
             Value::List(l) => l.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
@@ -86,7 +91,7 @@ impl Value {
             Value::Int(n) => scratch.format(*n).as_bytes(),
             Value::Str(b) => b,
             Value::Raw(v) => v,
-            Value::Hash(_) | Value::Set(_) | Value::List(_) => &[],
+            Value::Hash(_) | Value::Set(_) | Value::List(_) | Value::ZSet(_) => &[],
         }
     }
 
@@ -107,7 +112,7 @@ impl Value {
             Value::Int(n) => itoa::Buffer::new().format(*n).len(),
             Value::Str(b) => b.len(),
             Value::Raw(v) => v.len(),
-            Value::Hash(_) | Value::Set(_) | Value::List(_) => 0,
+            Value::Hash(_) | Value::Set(_) | Value::List(_) | Value::ZSet(_) => 0,
         }
     }
 
@@ -215,6 +220,7 @@ impl TableEntry for Entry {
             Value::Hash(h) => segment::prefetch(&**h as *const Hash),
             Value::Set(s) => segment::prefetch(&**s as *const Set),
             Value::List(l) => segment::prefetch(&**l as *const List),
+            Value::ZSet(z) => segment::prefetch(&**z as *const ZSet),
             Value::Int(_) => {}
         }
     }

@@ -1,0 +1,852 @@
+//! The sorted set family, single-key commands (`keyspace/zset/`). The
+//! commands over several keys (ZUNION, ZINTER, ZDIFF and their *STORE
+//! forms, ZINTERCARD, ZRANGESTORE, ZMPOP and the blocking ones) come with
+//! cross-shard transactions.
+
+use super::{read_entry, reply_empty_scan, Picker, ScanOptions};
+use crate::command::args::{parse_f64, parse_i64};
+use crate::command::{Acl, CmdError, CommandSpec, Exec, Flags};
+use crate::commands::keys::parse_cursor;
+use crate::keyspace::zset::range::{LexRange, ScoreRange};
+use crate::keyspace::zset::{AddError, AddFlags, Added, ZSet, ZsetLimits};
+use crate::keyspace::Value;
+use crate::limits::RANDOM_REPLY_LEN_MAX;
+use crate::shard::ShardCtx;
+use bytes::Bytes;
+use shoal_proto::{FormattedDouble, Protocol, ReplyWriter};
+
+/// The encoding thresholds in force now.
+fn limits(ctx: &ShardCtx<'_>) -> ZsetLimits {
+    let config = ctx.node.config();
+    ZsetLimits {
+        entries_max: config.zset_max_listpack_entries,
+        value_len_max: config.zset_max_listpack_value,
+    }
+}
+
+/// The sorted set at `key` for reading (a keyspace hit or miss): `None`
+/// when the key is missing, WRONGTYPE when it holds something else.
+fn read_zset<'a>(ctx: &'a mut ShardCtx<'_>, key: &[u8]) -> Result<Option<&'a ZSet>, CmdError> {
+    match read_entry(ctx, key) {
+        None => Ok(None),
+        Some(e) => match &e.value {
+            // A key never holds an empty collection; were one left, it
+            // reads as missing (so random picks never index an empty one).
+            Value::ZSet(z) if z.is_empty() => Ok(None),
+            Value::ZSet(z) => Ok(Some(z)),
+            _ => Err(CmdError::WrongType),
+        },
+    }
+}
+
+/// The existing sorted set at `key` for writing (no keyspace hit or miss,
+/// as Redis's `lookupKeyWrite`).
+fn existing_zset<'a>(
+    ctx: &'a mut ShardCtx<'_>,
+    key: &[u8],
+) -> Result<Option<&'a mut ZSet>, CmdError> {
+    let now = ctx.now_ms;
+    match ctx.db().get(key, now) {
+        None => Ok(None),
+        Some(e) => match &mut e.value {
+            Value::ZSet(z) if z.is_empty() => Ok(None),
+            Value::ZSet(z) => Ok(Some(z)),
+            _ => Err(CmdError::WrongType),
+        },
+    }
+}
+
+/// After a write that may have removed elements: a set left empty is
+/// removed with its key (which signals the change), otherwise the key is
+/// touched if anything changed.
+fn after_removal(ctx: &mut ShardCtx<'_>, key: &[u8], removed: usize) {
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    let empty = matches!(db.get(key, now).map(|e| &e.value), Some(Value::ZSet(z)) if z.is_empty());
+    if empty {
+        db.remove(key);
+    } else if removed > 0 {
+        db.touch(key);
+    }
+}
+
+/// Writes one element of a range reply: with scores, RESP3 nests each pair
+/// in an array and RESP2 flattens it, as Redis 7.0 does.
+fn write_element(out: &mut ReplyWriter<'_>, member: &[u8], score: f64, scores: bool) {
+    if scores && out.protocol() == Protocol::Resp3 {
+        out.array(2);
+    }
+    out.bulk(member);
+    if scores {
+        out.double(score);
+    }
+}
+
+/// The array header for `n` elements, with or without their scores.
+fn range_header(out: &mut ReplyWriter<'_>, n: usize, scores: bool) {
+    let flat = scores && out.protocol() == Protocol::Resp2;
+    out.array(if flat { n * 2 } else { n });
+}
+
+/// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]
+fn zadd(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    add_generic(ctx, argv, out, false);
+}
+
+/// ZINCRBY key increment member
+fn zincrby(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    add_generic(ctx, argv, out, true);
+}
+
+/// Redis's `zaddGenericCommand`, for ZADD and ZINCRBY (which is ZADD INCR
+/// and, as in Redis, reads option words where its increment is).
+fn add_generic(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>, incr: bool) {
+    let mut flags = AddFlags {
+        incr,
+        ..AddFlags::default()
+    };
+    let mut ch = false;
+    let mut at = 2;
+    while let Some(word) = argv.get(at) {
+        let option = |name: &str| word.eq_ignore_ascii_case(name.as_bytes());
+        if option("nx") {
+            flags.nx = true;
+        } else if option("xx") {
+            flags.xx = true;
+        } else if option("ch") {
+            ch = true;
+        } else if option("incr") {
+            flags.incr = true;
+        } else if option("gt") {
+            flags.gt = true;
+        } else if option("lt") {
+            flags.lt = true;
+        } else {
+            break;
+        }
+        at += 1;
+    }
+    let args = &argv[at..];
+    if args.is_empty() || args.len() % 2 == 1 {
+        return CmdError::Syntax.reply(out);
+    }
+    if flags.xx && flags.nx {
+        return CmdError::ZaddXxNx.reply(out);
+    }
+    if (flags.nx && (flags.gt || flags.lt)) || (flags.gt && flags.lt) {
+        return CmdError::ZaddGtLtNx.reply(out);
+    }
+    if flags.incr && args.len() > 2 {
+        return CmdError::ZaddIncrPairs.reply(out);
+    }
+    // Every score is parsed before anything is written: all or nothing.
+    let mut scores = Vec::with_capacity(args.len() / 2);
+    for pair in args.chunks_exact(2) {
+        match parse_f64(&pair[0]) {
+            Some(s) => scores.push(s),
+            None => return CmdError::NotFloat.reply(out),
+        }
+    }
+    let limits = limits(ctx);
+    let key = &argv[1];
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    match db.get(key, now).map(|e| &e.value) {
+        Some(Value::ZSet(_)) => {}
+        Some(_) => return CmdError::WrongType.reply(out),
+        None if flags.xx => {
+            return if flags.incr {
+                out.null()
+            } else {
+                out.integer(0)
+            };
+        }
+        None => {}
+    }
+    let (entry, _) = db.get_or_insert_with(key, now, || {
+        Value::ZSet(Box::new(ZSet::for_first_member(args[1].len(), limits)))
+    });
+    let Value::ZSet(zset) = &mut entry.value else {
+        return CmdError::WrongType.reply(out);
+    };
+    let (mut added, mut updated) = (0i64, 0i64);
+    let mut last = None;
+    let mut failed = None;
+    for (pair, &score) in args.chunks_exact(2).zip(&scores) {
+        match zset.add(&pair[1], score, flags, limits) {
+            Ok(Added::New(s)) => {
+                added += 1;
+                last = Some(s);
+            }
+            Ok(Added::Updated(s)) => {
+                updated += 1;
+                last = Some(s);
+            }
+            Ok(Added::Same(s)) => last = Some(s),
+            Ok(Added::Skipped) => {}
+            Err(AddError::Nan) => {
+                failed = Some(CmdError::ScoreNan);
+                break;
+            }
+            Err(AddError::Full) => {
+                failed = Some(CmdError::CollectionFull);
+                break;
+            }
+        }
+    }
+    // A set this command created and left empty goes; a change is signalled.
+    after_removal(ctx, key, usize::from(added + updated > 0));
+    if let Some(e) = failed {
+        return e.reply(out);
+    }
+    if flags.incr {
+        match last {
+            Some(s) => out.double(s),
+            None => out.null(),
+        }
+    } else {
+        out.integer(if ch { added + updated } else { added });
+    }
+}
+
+/// ZREM key member [member ...]
+fn zrem(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let zset = match existing_zset(ctx, &argv[1]) {
+        Ok(Some(z)) => z,
+        Ok(None) => return out.integer(0),
+        Err(e) => return e.reply(out),
+    };
+    let removed = argv[2..].iter().filter(|m| zset.remove(m)).count();
+    after_removal(ctx, &argv[1], removed);
+    out.integer(removed as i64);
+}
+
+/// ZSCORE key member
+fn zscore(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    match read_zset(ctx, &argv[1]) {
+        Ok(z) => match z.and_then(|z| z.score(&argv[2])) {
+            Some(s) => out.double(s),
+            None => out.null(),
+        },
+        Err(e) => e.reply(out),
+    }
+}
+
+/// ZMSCORE key member [member ...]
+fn zmscore(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let zset = match read_zset(ctx, &argv[1]) {
+        Ok(z) => z,
+        Err(e) => return e.reply(out),
+    };
+    out.array(argv.len() - 2);
+    for member in &argv[2..] {
+        match zset.and_then(|z| z.score(member)) {
+            Some(s) => out.double(s),
+            None => out.null(),
+        }
+    }
+}
+
+/// ZCARD key
+fn zcard(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    match read_zset(ctx, &argv[1]) {
+        Ok(z) => out.integer(z.map_or(0, |z| z.len() as i64)),
+        Err(e) => e.reply(out),
+    }
+}
+
+/// ZCOUNT key min max
+fn zcount(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let Some(range) = ScoreRange::parse(&argv[2], &argv[3]) else {
+        return CmdError::MinMaxNotFloat.reply(out);
+    };
+    match read_zset(ctx, &argv[1]) {
+        Ok(z) => out.integer(z.map_or(0, |z| {
+            let (lo, hi) = range.ranks(z);
+            (hi - lo) as i64
+        })),
+        Err(e) => e.reply(out),
+    }
+}
+
+/// ZLEXCOUNT key min max
+fn zlexcount(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let Some(range) = LexRange::parse(&argv[2], &argv[3]) else {
+        return CmdError::MinMaxNotLex.reply(out);
+    };
+    match read_zset(ctx, &argv[1]) {
+        Ok(z) => out.integer(z.map_or(0, |z| {
+            let (lo, hi) = range.ranks(z);
+            (hi - lo) as i64
+        })),
+        Err(e) => e.reply(out),
+    }
+}
+
+/// ZRANK key member [WITHSCORE]
+fn zrank(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    rank_generic(ctx, argv, out, false);
+}
+
+/// ZREVRANK key member [WITHSCORE]
+fn zrevrank(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    rank_generic(ctx, argv, out, true);
+}
+
+/// Redis 7.2's `zrankGenericCommand`: WITHSCORE replies `[rank, score]`,
+/// and a missing member a null array rather than a null.
+fn rank_generic(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>, rev: bool) {
+    let with_score = argv.len() > 3;
+    if argv.len() > 4 || (with_score && !argv[3].eq_ignore_ascii_case(b"WITHSCORE")) {
+        return CmdError::Syntax.reply(out);
+    }
+    let found = match read_zset(ctx, &argv[1]) {
+        Ok(z) => z.and_then(|z| {
+            z.rank(&argv[2]).map(|(rank, score)| {
+                let rank = if rev { z.len() - 1 - rank } else { rank };
+                (rank, score)
+            })
+        }),
+        Err(e) => return e.reply(out),
+    };
+    match (found, with_score) {
+        (Some((rank, score)), true) => {
+            out.array(2);
+            out.integer(rank as i64);
+            out.double(score);
+        }
+        (Some((rank, _)), false) => out.integer(rank as i64),
+        (None, true) => out.null_array(),
+        (None, false) => out.null(),
+    }
+}
+
+/// What a range command ranges over.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum By {
+    Rank,
+    Score,
+    Lex,
+}
+
+/// ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]
+fn zrange(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    range_generic(ctx, argv, out, None, None);
+}
+
+/// ZREVRANGE key start stop [WITHSCORES]
+fn zrevrange(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    range_generic(ctx, argv, out, Some(By::Rank), Some(true));
+}
+
+/// ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]
+fn zrangebyscore(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    range_generic(ctx, argv, out, Some(By::Score), Some(false));
+}
+
+/// ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]
+fn zrevrangebyscore(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    range_generic(ctx, argv, out, Some(By::Score), Some(true));
+}
+
+/// ZRANGEBYLEX key min max [LIMIT offset count]
+fn zrangebylex(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    range_generic(ctx, argv, out, Some(By::Lex), Some(false));
+}
+
+/// ZREVRANGEBYLEX key max min [LIMIT offset count]
+fn zrevrangebylex(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    range_generic(ctx, argv, out, Some(By::Lex), Some(true));
+}
+
+/// The ascending ranks `lo..hi` that ZRANGE's rank arguments name (Redis's
+/// index sanitising), reversed from the end with `rev`.
+fn rank_window(start: i64, end: i64, len: usize, rev: bool) -> (usize, usize) {
+    let len_i = len as i64;
+    let mut start = if start < 0 {
+        start.saturating_add(len_i)
+    } else {
+        start
+    };
+    let mut end = if end < 0 {
+        end.saturating_add(len_i)
+    } else {
+        end
+    };
+    if start < 0 {
+        start = 0;
+    }
+    if start > end || start >= len_i {
+        return (0, 0);
+    }
+    if end >= len_i {
+        end = len_i - 1;
+    }
+    // 0 <= start <= end < len from here.
+    let (start, end) = (start as usize, end as usize);
+    if rev {
+        (len - 1 - end, len - start)
+    } else {
+        (start, end + 1)
+    }
+}
+
+/// The part of ranks `lo..hi` that LIMIT `offset count` keeps, counted from
+/// `lo` up or, with `rev`, from `hi` down. As in Redis, a negative offset
+/// keeps nothing and a negative count everything after the offset.
+fn limit_window(lo: usize, hi: usize, offset: i64, count: i64, rev: bool) -> (usize, usize) {
+    let available = hi.saturating_sub(lo);
+    let Ok(offset) = usize::try_from(offset) else {
+        return (lo, lo);
+    };
+    if offset >= available {
+        return (lo, lo);
+    }
+    let left = available - offset;
+    let take = usize::try_from(count).map_or(left, |c| c.min(left));
+    if rev {
+        (hi - offset - take, hi - offset)
+    } else {
+        (lo + offset, lo + offset + take)
+    }
+}
+
+/// Redis 7.0's `zrangeGenericCommand` for a reply (not a store): `by` and
+/// `rev` fixed by the legacy commands, `None` when ZRANGE's options choose.
+fn range_generic(
+    ctx: &mut ShardCtx<'_>,
+    argv: &[Bytes],
+    out: &mut ReplyWriter<'_>,
+    by: Option<By>,
+    rev: Option<bool>,
+) {
+    let (mut by_chosen, mut rev_chosen) = (by, rev);
+    let mut with_scores = false;
+    let (mut offset, mut limit) = (0i64, -1i64);
+    let mut at = 4;
+    while at < argv.len() {
+        let word = &argv[at];
+        let left = argv.len() - at - 1;
+        if word.eq_ignore_ascii_case(b"WITHSCORES") {
+            with_scores = true;
+        } else if word.eq_ignore_ascii_case(b"LIMIT") && left >= 2 {
+            match (parse_i64(&argv[at + 1]), parse_i64(&argv[at + 2])) {
+                (Some(o), Some(l)) => (offset, limit) = (o, l),
+                _ => return CmdError::NotInteger.reply(out),
+            }
+            at += 2;
+        } else if rev_chosen.is_none() && word.eq_ignore_ascii_case(b"REV") {
+            rev_chosen = Some(true);
+        } else if by.is_none() && by_chosen.is_none() && word.eq_ignore_ascii_case(b"BYLEX") {
+            by_chosen = Some(By::Lex);
+        } else if by.is_none() && by_chosen.is_none() && word.eq_ignore_ascii_case(b"BYSCORE") {
+            by_chosen = Some(By::Score);
+        } else {
+            return CmdError::Syntax.reply(out);
+        }
+        at += 1;
+    }
+    let by = by_chosen.unwrap_or(By::Rank);
+    let rev = rev_chosen.unwrap_or(false);
+    // Redis tells a LIMIT apart by its count: `LIMIT 0 -1` is no limit.
+    if limit != -1 && by == By::Rank {
+        return CmdError::LimitNeedsScoreOrLex.reply(out);
+    }
+    if with_scores && by == By::Lex {
+        return CmdError::WithscoresWithLex.reply(out);
+    }
+    // Reversed score and lex ranges are given as max, min.
+    let (min, max) = if rev && by != By::Rank {
+        (&argv[3], &argv[2])
+    } else {
+        (&argv[2], &argv[3])
+    };
+    enum Parsed<'a> {
+        Rank(i64, i64),
+        Score(ScoreRange),
+        Lex(LexRange<'a>),
+    }
+    let parsed = match by {
+        By::Rank => match (parse_i64(min), parse_i64(max)) {
+            (Some(s), Some(e)) => Parsed::Rank(s, e),
+            _ => return CmdError::NotInteger.reply(out),
+        },
+        By::Score => match ScoreRange::parse(min, max) {
+            Some(r) => Parsed::Score(r),
+            None => return CmdError::MinMaxNotFloat.reply(out),
+        },
+        By::Lex => match LexRange::parse(min, max) {
+            Some(r) => Parsed::Lex(r),
+            None => return CmdError::MinMaxNotLex.reply(out),
+        },
+    };
+    let zset = match read_zset(ctx, &argv[1]) {
+        Ok(Some(z)) => z,
+        Ok(None) => return out.array(0),
+        Err(e) => return e.reply(out),
+    };
+    let (lo, hi) = match parsed {
+        Parsed::Rank(start, end) => rank_window(start, end, zset.len(), rev),
+        Parsed::Score(r) => {
+            let (lo, hi) = r.ranks(zset);
+            limit_window(lo, hi, offset, limit, rev)
+        }
+        Parsed::Lex(r) => {
+            let (lo, hi) = r.ranks(zset);
+            limit_window(lo, hi, offset, limit, rev)
+        }
+    };
+    range_header(out, hi - lo, with_scores);
+    zset.for_range(lo, hi, rev, |m, s| write_element(out, m, s, with_scores));
+}
+
+/// ZPOPMIN key [count]
+fn zpopmin(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    pop_generic(ctx, argv, out, false);
+}
+
+/// ZPOPMAX key [count]
+fn zpopmax(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    pop_generic(ctx, argv, out, true);
+}
+
+/// Redis 7.0's `genericZpopCommand` for one key: without a count one
+/// element as a flat `[member, score]`; with one, up to that many (RESP3
+/// nests each pair). O(log n) per element popped.
+fn pop_generic(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>, max: bool) {
+    if argv.len() > 3 {
+        return CmdError::Syntax.reply(out);
+    }
+    // Redis 7.0's getPositiveLongFromObjectOrReply: one error for a count
+    // that is negative or not a number.
+    let count = match argv.get(2).map(|c| parse_i64(c)) {
+        None => None,
+        Some(Some(n)) if n >= 0 => Some(n),
+        Some(_) => return CmdError::CountNegative.reply(out),
+    };
+    let zset = match existing_zset(ctx, &argv[1]) {
+        Ok(Some(z)) => z,
+        Ok(None) => return out.array(0),
+        Err(e) => return e.reply(out),
+    };
+    // After the type check, as in Redis.
+    if count == Some(0) {
+        return out.array(0);
+    }
+    let len = zset.len();
+    // At most the set's size: never sized from the client's number alone.
+    let n = count.map_or(1, |c| usize::try_from(c).map_or(len, |c| c.min(len)));
+    let nested = count.is_some() && out.protocol() == Protocol::Resp3;
+    out.array(if nested { n } else { n * 2 });
+    let (lo, hi) = if max { (len - n, len) } else { (0, n) };
+    zset.for_range(lo, hi, max, |m, s| {
+        if nested {
+            out.array(2);
+        }
+        out.bulk(m);
+        out.double(s);
+    });
+    zset.remove_range(lo, hi);
+    after_removal(ctx, &argv[1], n);
+}
+
+/// What a ZREMRANGEBY* command removes.
+enum Removal<'a> {
+    Rank(i64, i64),
+    Score(ScoreRange),
+    Lex(LexRange<'a>),
+}
+
+/// Redis's `zremrangeGenericCommand`: the range is parsed before the key
+/// is looked up.
+fn remove_range_generic(
+    ctx: &mut ShardCtx<'_>,
+    argv: &[Bytes],
+    out: &mut ReplyWriter<'_>,
+    removal: Result<Removal<'_>, CmdError>,
+) {
+    let removal = match removal {
+        Ok(r) => r,
+        Err(e) => return e.reply(out),
+    };
+    let zset = match existing_zset(ctx, &argv[1]) {
+        Ok(Some(z)) => z,
+        Ok(None) => return out.integer(0),
+        Err(e) => return e.reply(out),
+    };
+    let (lo, hi) = match removal {
+        Removal::Rank(start, end) => rank_window(start, end, zset.len(), false),
+        Removal::Score(r) => r.ranks(zset),
+        Removal::Lex(r) => r.ranks(zset),
+    };
+    let removed = zset.remove_range(lo, hi);
+    after_removal(ctx, &argv[1], removed);
+    out.integer(removed as i64);
+}
+
+/// ZREMRANGEBYRANK key start stop
+fn zremrangebyrank(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let removal = match (parse_i64(&argv[2]), parse_i64(&argv[3])) {
+        (Some(s), Some(e)) => Ok(Removal::Rank(s, e)),
+        _ => Err(CmdError::NotInteger),
+    };
+    remove_range_generic(ctx, argv, out, removal);
+}
+
+/// ZREMRANGEBYSCORE key min max
+fn zremrangebyscore(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let removal = ScoreRange::parse(&argv[2], &argv[3])
+        .map(Removal::Score)
+        .ok_or(CmdError::MinMaxNotFloat);
+    remove_range_generic(ctx, argv, out, removal);
+}
+
+/// ZREMRANGEBYLEX key min max
+fn zremrangebylex(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let removal = LexRange::parse(&argv[2], &argv[3])
+        .map(Removal::Lex)
+        .ok_or(CmdError::MinMaxNotLex);
+    remove_range_generic(ctx, argv, out, removal);
+}
+
+/// A random element of `zset` by index: O(1) for a skip list (a position
+/// in its node vector); a listpack is read into a vector once (it is
+/// small), so each pick is O(1) too, as Redis's `lpRandomPairs`.
+fn indexed<'a>(zset: &'a ZSet) -> impl Fn(usize) -> (&'a [u8], f64) + 'a {
+    let elements: Vec<(&[u8], f64)> = match zset {
+        ZSet::Listpack(l) => l.iter().collect(),
+        ZSet::SkipList(_) => Vec::new(),
+    };
+    move |i| match zset {
+        ZSet::Listpack(_) => elements.get(i).copied().unwrap_or((&[][..], 0.0)),
+        ZSet::SkipList(s) => s.at_position(i),
+    }
+}
+
+/// ZRANDMEMBER key [count [WITHSCORES]]
+///
+/// Cost is O(count) on a skip list (uniform picks by position; distinct
+/// picks by Floyd's sampling), plus one pass over a listpack, which is
+/// small. A count at least the set's size replies with the whole set in
+/// descending order, as Redis 7.0 does.
+fn zrandmember(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let mut picker = Picker::new(ctx);
+    if argv.len() == 2 {
+        return match read_zset(ctx, &argv[1]) {
+            Ok(Some(z)) => {
+                let at = indexed(z);
+                out.bulk(at(picker.below(z.len())).0)
+            }
+            Ok(None) => out.null(),
+            Err(e) => e.reply(out),
+        };
+    }
+    let count = match parse_i64(&argv[2]) {
+        None => return CmdError::NotInteger.reply(out),
+        Some(i64::MIN) => return CmdError::CountOutOfLongRange.reply(out),
+        Some(n) => n,
+    };
+    let with_scores = argv.len() == 4;
+    if argv.len() > 4 || (with_scores && !argv[3].eq_ignore_ascii_case(b"WITHSCORES")) {
+        return CmdError::Syntax.reply(out);
+    }
+    if with_scores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
+        return CmdError::OutOfRange.reply(out);
+    }
+    let zset = match read_zset(ctx, &argv[1]) {
+        Ok(Some(z)) => z,
+        Ok(None) => return out.array(0),
+        Err(e) => return e.reply(out),
+    };
+    let size = zset.len();
+    let n = count.unsigned_abs();
+    let reply_len = if count < 0 { n } else { n.min(size as u64) };
+    if reply_len > RANDOM_REPLY_LEN_MAX {
+        return CmdError::OutOfRange.reply(out);
+    }
+    // Checked against the set's size or RANDOM_REPLY_LEN_MAX above.
+    let reply_len = reply_len as usize;
+    range_header(out, reply_len, with_scores);
+    if count >= 0 && reply_len == size {
+        // The whole set, from the highest score down, as Redis 7.0 replies.
+        zset.for_range(0, size, true, |m, s| write_element(out, m, s, with_scores));
+        return;
+    }
+    let at = indexed(zset);
+    if count < 0 {
+        for _ in 0..reply_len {
+            let (m, s) = at(picker.below(size));
+            write_element(out, m, s, with_scores);
+        }
+    } else {
+        for i in picker.distinct(size, reply_len) {
+            let (m, s) = at(i);
+            write_element(out, m, s, with_scores);
+        }
+    }
+}
+
+/// ZSCAN key cursor [MATCH pattern] [COUNT count]
+fn zscan(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let cursor = match parse_cursor(&argv[2]) {
+        Ok(c) => c,
+        Err(e) => return e.reply(out),
+    };
+    let zset = match read_zset(ctx, &argv[1]) {
+        Ok(Some(z)) => z,
+        Ok(None) => return reply_empty_scan(out),
+        Err(e) => return e.reply(out),
+    };
+    let options = match ScanOptions::parse(argv, 3) {
+        Ok(o) => o,
+        Err(e) => return e.reply(out),
+    };
+    let mut found: Vec<(&[u8], f64)> = Vec::new();
+    let next = match zset {
+        // A listpack is returned whole in one call, as Redis does.
+        ZSet::Listpack(l) => {
+            found.extend(l.iter().filter(|(m, _)| options.matches(m)));
+            0
+        }
+        ZSet::SkipList(s) => s.scan(cursor, options.count, |m, score| {
+            if options.matches(m) {
+                found.push((m, score));
+            }
+        }),
+    };
+    out.array(2);
+    out.bulk(itoa::Buffer::new().format(next).as_bytes());
+    out.array(found.len() * 2);
+    for (m, score) in found {
+        out.bulk(m);
+        // Scores as text, in both protocols, as Redis's scan replies.
+        out.bulk(FormattedDouble::g17(score).as_bytes());
+    }
+}
+
+const ZSET: Acl = Acl::SORTEDSET;
+const WRITE_FAST: Flags = Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST);
+const READ_FAST: Flags = Flags::READONLY.or(Flags::FAST);
+const GROUP: &str = "sorted-set";
+const RANGE_COST: &str = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).";
+const REMOVE_RANGE_COST: &str = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.";
+const POP_COST: &str = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.";
+
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("zadd", -4, Exec::Shard(zadd))
+        .flags(WRITE_FAST)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "1.2.0", "O(log(N)) for each item added, where N is the number of elements in the sorted set.", "Add one or more members to a sorted set, or update its score if it already exists"),
+    CommandSpec::new("zincrby", 4, Exec::Shard(zincrby))
+        .flags(WRITE_FAST)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "1.2.0", "O(log(N)) where N is the number of elements in the sorted set.", "Increment the score of a member in a sorted set"),
+    CommandSpec::new("zrem", -3, Exec::Shard(zrem))
+        .flags(Flags::WRITE.or(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "1.2.0", "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", "Remove one or more members from a sorted set"),
+    CommandSpec::new("zscore", 3, Exec::Shard(zscore))
+        .flags(READ_FAST)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "1.2.0", "O(1)", "Get the score associated with the given member in a sorted set"),
+    CommandSpec::new("zmscore", -3, Exec::Shard(zmscore))
+        .flags(READ_FAST)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "6.2.0", "O(N) where N is the number of members being requested.", "Get the score associated with the given members in a sorted set"),
+    CommandSpec::new("zcard", 2, Exec::Shard(zcard))
+        .flags(READ_FAST)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "1.2.0", "O(1)", "Get the number of members in a sorted set"),
+    CommandSpec::new("zcount", 4, Exec::Shard(zcount))
+        .flags(READ_FAST)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "2.0.0", "O(log(N)) with N being the number of elements in the sorted set.", "Count the members in a sorted set with scores within the given values"),
+    CommandSpec::new("zlexcount", 4, Exec::Shard(zlexcount))
+        .flags(READ_FAST)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "2.8.9", "O(log(N)) with N being the number of elements in the sorted set.", "Count the number of members in a sorted set between a given lexicographical range"),
+    // Arity -3 rather than 7.0's 3: the WITHSCORE option is Redis 7.2's.
+    CommandSpec::new("zrank", -3, Exec::Shard(zrank))
+        .flags(READ_FAST)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "2.0.0", "O(log(N))", "Determine the index of a member in a sorted set"),
+    CommandSpec::new("zrevrank", -3, Exec::Shard(zrevrank))
+        .flags(READ_FAST)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "2.0.0", "O(log(N))", "Determine the index of a member in a sorted set, with scores ordered from high to low"),
+    CommandSpec::new("zrange", -4, Exec::Shard(zrange))
+        .flags(Flags::READONLY)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", "Return a range of members in a sorted set"),
+    CommandSpec::new("zrangebyscore", -4, Exec::Shard(zrangebyscore))
+        .flags(Flags::READONLY)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "1.0.5", RANGE_COST, "Return a range of members in a sorted set, by score"),
+    CommandSpec::new("zrevrangebyscore", -4, Exec::Shard(zrevrangebyscore))
+        .flags(Flags::READONLY)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "2.2.0", RANGE_COST, "Return a range of members in a sorted set, by score, with scores ordered from high to low"),
+    CommandSpec::new("zrangebylex", -4, Exec::Shard(zrangebylex))
+        .flags(Flags::READONLY)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "2.8.9", RANGE_COST, "Return a range of members in a sorted set, by lexicographical range"),
+    CommandSpec::new("zrevrangebylex", -4, Exec::Shard(zrevrangebylex))
+        .flags(Flags::READONLY)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "2.8.9", RANGE_COST, "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings."),
+    CommandSpec::new("zrevrange", -4, Exec::Shard(zrevrange))
+        .flags(Flags::READONLY)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", "Return a range of members in a sorted set, by index, with scores ordered from high to low"),
+    CommandSpec::new("zpopmin", -2, Exec::Shard(zpopmin))
+        .flags(Flags::WRITE.or(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "5.0.0", POP_COST, "Remove and return members with the lowest scores in a sorted set"),
+    CommandSpec::new("zpopmax", -2, Exec::Shard(zpopmax))
+        .flags(Flags::WRITE.or(Flags::FAST))
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "5.0.0", POP_COST, "Remove and return members with the highest scores in a sorted set"),
+    CommandSpec::new("zremrangebyrank", 4, Exec::Shard(zremrangebyrank))
+        .flags(Flags::WRITE)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "2.0.0", REMOVE_RANGE_COST, "Remove all members in a sorted set within the given indexes"),
+    CommandSpec::new("zremrangebyscore", 4, Exec::Shard(zremrangebyscore))
+        .flags(Flags::WRITE)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "1.2.0", REMOVE_RANGE_COST, "Remove all members in a sorted set within the given scores"),
+    CommandSpec::new("zremrangebylex", 4, Exec::Shard(zremrangebylex))
+        .flags(Flags::WRITE)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "2.8.9", REMOVE_RANGE_COST, "Remove all members in a sorted set between the given lexicographical range"),
+    CommandSpec::new("zrandmember", -2, Exec::Shard(zrandmember))
+        .flags(Flags::READONLY)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "6.2.0", "O(N) where N is the number of elements returned", "Get one or multiple random elements from a sorted set"),
+    CommandSpec::new("zscan", -3, Exec::Shard(zscan))
+        .flags(Flags::READONLY)
+        .keys(1, 1, 1)
+        .acl(ZSET)
+        .doc(GROUP, "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", "Incrementally iterate sorted sets elements and associated scores"),
+];
