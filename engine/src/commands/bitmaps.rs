@@ -6,6 +6,7 @@ use super::read_entry;
 use crate::command::args::parse_i64;
 use crate::command::{Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::keyspace::Value;
+use crate::notify;
 use crate::shard::ShardCtx;
 use bytes::Bytes;
 use shoal_proto::ReplyWriter;
@@ -98,6 +99,7 @@ fn setbit(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     // created or grown.
     if dirty || was != on {
         ctx.db().touch(&argv[1]);
+        ctx.notify(notify::STRING, "setbit", &argv[1]);
     }
     out.integer(i64::from(was));
 }
@@ -590,6 +592,7 @@ fn bitfield_generic(
     }
     if changed {
         ctx.db().touch(&argv[1]);
+        ctx.notify(notify::STRING, "setbit", &argv[1]);
     }
 }
 

@@ -7,6 +7,7 @@ use crate::command::args::parse_i64;
 use crate::command::{arity_error, Acl, ArgCursor, CmdError, CommandSpec, Exec, Flags};
 use crate::keyspace::list::List;
 use crate::keyspace::Value;
+use crate::notify;
 use crate::shard::ShardCtx;
 use bytes::Bytes;
 use shoal_proto::ReplyWriter;
@@ -48,11 +49,14 @@ fn existing_list<'a>(
     }
 }
 
-/// After a write that removed elements: a list left empty is removed
-/// (which touches the key), otherwise the key is touched.
-fn after_removal(ctx: &mut ShardCtx<'_>, key: &[u8], now_empty: bool) {
+/// After a write `event` that removed elements: the event, then a list
+/// left empty is removed (which touches the key, event "del"), otherwise
+/// the key is touched.
+fn after_removal(ctx: &mut ShardCtx<'_>, key: &[u8], now_empty: bool, event: &'static str) {
+    ctx.notify(notify::LIST, event, key);
     if now_empty {
         ctx.db().remove(key);
+        ctx.notify(notify::GENERIC, "del", key);
     } else {
         ctx.db().touch(key);
     }
@@ -115,6 +119,7 @@ fn push(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>, front
     }
     let len = list.len();
     ctx.db().touch(key);
+    ctx.notify(notify::LIST, if front { "lpush" } else { "rpush" }, key);
     out.integer(len as i64);
 }
 
@@ -182,7 +187,7 @@ fn pop(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>, front:
     };
     list.remove_range(if front { 0 } else { len - n }, n);
     let now_empty = list.is_empty();
-    after_removal(ctx, key, now_empty);
+    after_removal(ctx, key, now_empty, if front { "lpop" } else { "rpop" });
 }
 
 /// LPOP key [count]
@@ -254,6 +259,7 @@ fn lset(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     match resolve_index(index, list.len()) {
         Some(i) if list.set(i, &argv[3]) => {
             ctx.db().touch(&argv[1]);
+            ctx.notify(notify::LIST, "lset", &argv[1]);
             out.ok()
         }
         _ => CmdError::IndexOutOfRange.reply(out),
@@ -275,7 +281,7 @@ fn lrem(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     let removed = list.remove_equal(&argv[3], count.unsigned_abs(), count < 0);
     let now_empty = list.is_empty();
     if removed > 0 {
-        after_removal(ctx, &argv[1], now_empty);
+        after_removal(ctx, &argv[1], now_empty, "lrem");
     }
     out.integer(removed as i64);
 }
@@ -300,7 +306,7 @@ fn ltrim(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     }
     // Redis signals the key modified whether or not anything was trimmed.
     let now_empty = list.is_empty();
-    after_removal(ctx, &argv[1], now_empty);
+    after_removal(ctx, &argv[1], now_empty, "ltrim");
     out.ok();
 }
 
@@ -324,6 +330,7 @@ fn linsert(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     list.insert(pivot + usize::from(after), &argv[4]);
     let len = list.len();
     ctx.db().touch(&argv[1]);
+    ctx.notify(notify::LIST, "linsert", &argv[1]);
     out.integer(len as i64);
 }
 

@@ -11,6 +11,7 @@ use crate::keyspace::zset::range::{LexRange, ScoreRange};
 use crate::keyspace::zset::{AddError, AddFlags, Added, ZSet, ZsetLimits};
 use crate::keyspace::Value;
 use crate::limits::RANDOM_REPLY_LEN_MAX;
+use crate::notify;
 use crate::shard::ShardCtx;
 use bytes::Bytes;
 use shoal_proto::{FormattedDouble, Protocol, ReplyWriter};
@@ -59,12 +60,20 @@ fn existing_zset<'a>(
 /// After a write that may have removed elements: a set left empty is
 /// removed with its key (which signals the change), otherwise the key is
 /// touched if anything changed.
-fn after_removal(ctx: &mut ShardCtx<'_>, key: &[u8], removed: usize) {
+/// `event` is the keyspace event of a write that changed something; an
+/// emptied set's removal is "del" after it, as in Redis.
+fn after_removal(ctx: &mut ShardCtx<'_>, key: &[u8], removed: usize, event: &'static str) {
     let now = ctx.now_ms;
+    if removed > 0 {
+        ctx.notify(notify::ZSET, event, key);
+    }
     let db = ctx.db();
     let empty = matches!(db.get(key, now).map(|e| &e.value), Some(Value::ZSet(z)) if z.is_empty());
     if empty {
         db.remove(key);
+        if removed > 0 {
+            ctx.notify(notify::GENERIC, "del", key);
+        }
     } else if removed > 0 {
         db.touch(key);
     }
@@ -195,7 +204,8 @@ fn add_generic(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
         }
     }
     // A set this command created and left empty goes; a change is signalled.
-    after_removal(ctx, key, usize::from(added + updated > 0));
+    let event = if flags.incr { "zincr" } else { "zadd" };
+    after_removal(ctx, key, usize::from(added + updated > 0), event);
     if let Some(e) = failed {
         return e.reply(out);
     }
@@ -217,7 +227,7 @@ fn zrem(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         Err(e) => return e.reply(out),
     };
     let removed = argv[2..].iter().filter(|m| zset.remove(m)).count();
-    after_removal(ctx, &argv[1], removed);
+    after_removal(ctx, &argv[1], removed, "zrem");
     out.integer(removed as i64);
 }
 
@@ -547,7 +557,7 @@ fn pop_generic(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
         out.double(s);
     });
     zset.remove_range(lo, hi);
-    after_removal(ctx, &argv[1], n);
+    after_removal(ctx, &argv[1], n, if max { "zpopmax" } else { "zpopmin" });
 }
 
 /// What a ZREMRANGEBY* command removes.
@@ -580,7 +590,12 @@ fn remove_range_generic(
         Removal::Lex(r) => r.ranks(zset),
     };
     let removed = zset.remove_range(lo, hi);
-    after_removal(ctx, &argv[1], removed);
+    let event = match removal {
+        Removal::Rank(..) => "zremrangebyrank",
+        Removal::Score(_) => "zremrangebyscore",
+        Removal::Lex(_) => "zremrangebylex",
+    };
+    after_removal(ctx, &argv[1], removed, event);
     out.integer(removed as i64);
 }
 
