@@ -9,6 +9,7 @@ use crate::keyspace::list::List;
 use crate::keyspace::Value;
 use crate::notify;
 use crate::shard::ShardCtx;
+use crate::txn::gather::Writes;
 use bytes::Bytes;
 use shoal_proto::ReplyWriter;
 
@@ -452,6 +453,157 @@ fn lpos(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     }
 }
 
+/// LEFT or RIGHT (any case): true for LEFT.
+fn side(arg: &[u8]) -> Option<bool> {
+    if arg.eq_ignore_ascii_case(b"LEFT") {
+        Some(true)
+    } else if arg.eq_ignore_ascii_case(b"RIGHT") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The list a source holds: `Ok(None)` for a missing key, WRONGTYPE for
+/// another type.
+fn list_of(value: Option<&Value>) -> Result<Option<&List>, CmdError> {
+    match value {
+        None => Ok(None),
+        Some(Value::List(l)) => Ok(Some(&**l)),
+        Some(_) => Err(CmdError::WrongType),
+    }
+}
+
+/// The push and pop commands of a move: push the element to the
+/// destination first, then pop the source, so the keyspace events come in
+/// Redis's order (the destination's, then the source's) whatever the keys.
+fn move_writes(src: &Bytes, dst: &Bytes, element: &[u8], from_left: bool, to_left: bool) -> Writes {
+    let push: &'static [u8] = if to_left { b"LPUSH" } else { b"RPUSH" };
+    let pop: &'static [u8] = if from_left { b"LPOP" } else { b"RPOP" };
+    Writes {
+        commands: vec![
+            vec![
+                Bytes::from_static(push),
+                dst.clone(),
+                Bytes::copy_from_slice(element),
+            ],
+            vec![Bytes::from_static(pop), src.clone()],
+        ],
+        events: None,
+        missed: Vec::new(),
+    }
+}
+
+/// LMOVE and RPOPLPUSH, as Redis 7.0's lmoveGenericCommand decides.
+fn move_generic(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    from_left: bool,
+    to_left: bool,
+) -> Writes {
+    let (src, dst) = (&argv[1], &argv[2]);
+    let list = match list_of(sources[0]) {
+        Ok(Some(l)) if !l.is_empty() => l,
+        Ok(_) => {
+            out.null();
+            return Writes::none();
+        }
+        Err(e) => {
+            e.reply(out);
+            return Writes::none();
+        }
+    };
+    if let Err(e) = list_of(sources[1]) {
+        e.reply(out);
+        return Writes::none();
+    }
+    let at = if from_left { 0 } else { list.len() - 1 };
+    let element = list.get(at).unwrap_or_default();
+    out.bulk(element);
+    move_writes(src, dst, element, from_left, to_left)
+}
+
+/// LMOVE source destination LEFT|RIGHT LEFT|RIGHT
+fn lmove(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    match (side(&argv[3]), side(&argv[4])) {
+        (Some(from), Some(to)) => move_generic(argv, sources, out, from, to),
+        _ => {
+            CmdError::Syntax.reply(out);
+            Writes::none()
+        }
+    }
+}
+
+/// RPOPLPUSH source destination
+fn rpoplpush(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    move_generic(argv, sources, out, false, true)
+}
+
+/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count], checked in Redis
+/// 7.0's order (lmpopGenericCommand): pops from the first non-empty list.
+fn lmpop(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    let fail = |e: &[u8], out: &mut ReplyWriter<'_>| {
+        out.error(e);
+        Writes::none()
+    };
+    let numkeys = match parse_i64(&argv[1]) {
+        Some(n) if n >= 1 => n as u64,
+        _ => return fail(b"ERR numkeys should be greater than 0", out),
+    };
+    // The side follows the keys.
+    let Some(where_at) = usize::try_from(numkeys).ok().and_then(|n| n.checked_add(2)) else {
+        return fail(CmdError::Syntax.text().as_bytes(), out);
+    };
+    let Some(from_left) = argv.get(where_at).and_then(|a| side(a)) else {
+        return fail(CmdError::Syntax.text().as_bytes(), out);
+    };
+    let mut count = None;
+    let mut i = where_at + 1;
+    while i < argv.len() {
+        if argv[i].eq_ignore_ascii_case(b"COUNT") && i + 1 < argv.len() && count.is_none() {
+            match parse_i64(&argv[i + 1]) {
+                Some(n) if n > 0 => count = Some(n as u64),
+                _ => return fail(b"ERR count should be greater than 0", out),
+            }
+            i += 2;
+        } else {
+            return fail(CmdError::Syntax.text().as_bytes(), out);
+        }
+    }
+    let count = count.unwrap_or(1);
+    for (key, value) in argv[2..where_at].iter().zip(sources) {
+        let list = match list_of(*value) {
+            Ok(Some(l)) if !l.is_empty() => l,
+            Ok(_) => continue,
+            Err(e) => {
+                e.reply(out);
+                return Writes::none();
+            }
+        };
+        // At most the list's length, so it fits a usize.
+        let n = usize::try_from(count).map_or(list.len(), |c| c.min(list.len()));
+        out.array(2);
+        out.bulk(key);
+        out.array(n);
+        let len = list.len();
+        if from_left {
+            list.range(0, n).for_each(|e| out.bulk(e));
+        } else {
+            list.range(len - n, len).rev().for_each(|e| out.bulk(e));
+        }
+        let pop: &'static [u8] = if from_left { b"LPOP" } else { b"RPOP" };
+        let n_text = Bytes::from(n.to_string());
+        return Writes {
+            commands: vec![vec![Bytes::from_static(pop), key.clone(), n_text]],
+            events: None,
+            missed: Vec::new(),
+        };
+    }
+    out.null_array();
+    Writes::none()
+}
+
 const LIST: Acl = Acl::LIST;
 const WRITE_FAST_GROW: Flags = Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST);
 
@@ -526,6 +678,21 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys(1, 1, 1)
         .acl(LIST)
         .doc("list", "6.0.6", "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", "Return the index of matching elements on a list"),
+    CommandSpec::new("lmove", 5, Exec::Gather(lmove))
+        .flags(Flags::WRITE.or(Flags::DENYOOM))
+        .keys(1, 2, 1)
+        .acl(LIST)
+        .doc("list", "6.2.0", "O(1)", "Pop an element from a list, push it to another list and return it"),
+    CommandSpec::new("rpoplpush", 3, Exec::Gather(rpoplpush))
+        .flags(Flags::WRITE.or(Flags::DENYOOM))
+        .keys(1, 2, 1)
+        .acl(LIST)
+        .doc("list", "1.2.0", "O(1)", "Remove the last element in a list, prepend it to another list and return it"),
+    CommandSpec::new("lmpop", -4, Exec::Gather(lmpop))
+        .flags(Flags::WRITE)
+        .keys_counted_at(1)
+        .acl(LIST)
+        .doc("list", "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", "Pop elements from a list"),
 ];
 
 #[cfg(test)]
