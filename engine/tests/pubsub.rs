@@ -395,6 +395,8 @@ const EVENTFUL: &[&str] = &[
     "SUNIONSTORE s3 s1 s2",
     "SDIFFSTORE s3 s2 s2",
     "SDIFFSTORE s3 s2 s2",
+    "SUNIONSTORE s3 s1 nokey",
+    "SDIFFSTORE s3 nokey",
     "SMOVE s1 s2 a",
     "SMOVE s1 s2 zz",
     "RENAME s2 s4",
@@ -442,6 +444,11 @@ const EVENTFUL: &[&str] = &[
     "ZREMRANGEBYSCORE z -inf +inf",
     "ZADD z2 1 a",
     "ZREMRANGEBYLEX z2 - +",
+    "ZADD z3 1 a 2 b",
+    "ZUNIONSTORE z4 2 z3 nokey",
+    "ZINTERSTORE z4 2 z3 z3",
+    "ZINTERSTORE z4 2 z3 nokey",
+    "ZUNION 2 z3 nokey",
     "SET e v PX 1",
 ];
 

@@ -253,19 +253,26 @@ impl KeySpec {
     /// The argument positions holding keys in `argv`. Empty when the spec
     /// has no keys, or `argv` is too short or declares a bad key count (the
     /// handler answers those).
-    pub fn positions(&self, argv: &[Bytes]) -> std::iter::StepBy<std::ops::Range<usize>> {
-        let argc = argv.len();
-        if self.numkeys > 0 {
-            let at = self.numkeys as usize;
-            let count = argv
-                .get(at)
-                .and_then(|n| args::parse_i64(n))
-                .and_then(|n| usize::try_from(n).ok());
-            return match count {
-                Some(n) if n > 0 && n < argc - at => (at + 1..at + 1 + n).step_by(1),
-                _ => (0..0).step_by(1),
-            };
-        }
+    pub fn positions(&self, argv: &[Bytes]) -> KeyPositions {
+        let counted = match self.numkeys {
+            0 => 0..0,
+            at => {
+                let at = at as usize;
+                let count = argv
+                    .get(at)
+                    .and_then(|n| args::parse_i64(n))
+                    .and_then(|n| usize::try_from(n).ok());
+                match count {
+                    Some(n) if n > 0 && n < argv.len() - at => at + 1..at + 1 + n,
+                    _ => 0..0,
+                }
+            }
+        };
+        self.fixed_positions(argv.len()).chain(counted)
+    }
+
+    /// The positions the (first, last, step) part names.
+    fn fixed_positions(&self, argc: usize) -> std::iter::StepBy<std::ops::Range<usize>> {
         if self.first <= 0 || self.step <= 0 {
             return (0..0).step_by(1);
         }
@@ -285,6 +292,11 @@ impl KeySpec {
         (first..last.min(argc - 1) + 1).step_by(self.step as usize)
     }
 }
+
+/// The argument positions holding a request's keys: the (first, last,
+/// step) ones, then the counted ones.
+pub type KeyPositions =
+    std::iter::Chain<std::iter::StepBy<std::ops::Range<usize>>, std::ops::Range<usize>>;
 
 /// One command: everything dispatch, `COMMAND` and the docs need.
 pub struct CommandSpec {
@@ -335,14 +347,10 @@ impl CommandSpec {
         };
         self
     }
-    /// Keys counted by the argument at `at`, following it.
+    /// Keys counted by the argument at `at`, following it (after the
+    /// keys [`CommandSpec::keys`] names, if any: ZUNIONSTORE's destination).
     pub const fn keys_counted_at(mut self, at: i32) -> Self {
-        self.keys = KeySpec {
-            first: 0,
-            last: 0,
-            step: 0,
-            numkeys: at,
-        };
+        self.keys.numkeys = at;
         self
     }
     pub const fn acl(mut self, acl: Acl) -> Self {

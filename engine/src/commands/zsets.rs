@@ -13,6 +13,7 @@ use crate::keyspace::Value;
 use crate::limits::RANDOM_REPLY_LEN_MAX;
 use crate::notify;
 use crate::shard::ShardCtx;
+use crate::txn::gather::{missed, Writes};
 use bytes::Bytes;
 use shoal_proto::{FormattedDouble, Protocol, ReplyWriter};
 
@@ -638,6 +639,356 @@ fn indexed<'a>(zset: &'a ZSet) -> impl Fn(usize) -> (&'a [u8], f64) + 'a {
     }
 }
 
+/// ZUNION, ZINTER and ZDIFF (and their store and card forms).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ZOp {
+    Union,
+    Inter,
+    Diff,
+}
+
+/// A source of the algebra: a sorted set, or a set (every score 1).
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Sorted(&'a ZSet),
+    Plain(&'a crate::keyspace::set::Set),
+}
+
+impl Source<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Source::Sorted(z) => z.len(),
+            Source::Plain(s) => s.len(),
+        }
+    }
+
+    fn score(&self, member: &[u8]) -> Option<f64> {
+        match self {
+            Source::Sorted(z) => z.score(member),
+            Source::Plain(s) => s.contains(member).then_some(1.0),
+        }
+    }
+
+    fn each(&self, mut f: impl FnMut(&[u8], f64)) {
+        match self {
+            Source::Sorted(z) => z.iter().for_each(|(m, s)| f(m, s)),
+            Source::Plain(s) => {
+                let mut scratch = itoa::Buffer::new();
+                s.iter().for_each(|m| f(m.bytes(&mut scratch), 1.0));
+            }
+        }
+    }
+}
+
+/// A weighted score or a sum, as Redis computes them (NaN becomes 0).
+fn not_nan(v: f64) -> f64 {
+    if v.is_nan() {
+        0.0
+    } else {
+        v
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Aggregate {
+    Sum,
+    Min,
+    Max,
+}
+
+impl Aggregate {
+    fn apply(self, a: f64, b: f64) -> f64 {
+        match self {
+            Aggregate::Sum => not_nan(a + b),
+            Aggregate::Min => a.min(b),
+            Aggregate::Max => a.max(b),
+        }
+    }
+}
+
+/// A parsed ZUNION/ZINTER/ZDIFF request (or a store or card form).
+struct Algebra<'a> {
+    keys: &'a [Bytes],
+    sources: Vec<Option<Source<'a>>>,
+    weights: Vec<f64>,
+    aggregate: Aggregate,
+    withscores: bool,
+    limit: u64,
+}
+
+/// Parses as Redis 7.0's `zunionInterDiffGenericCommand` does: the key
+/// count at `count_at`, the keys' types, then the options. `Err` is the
+/// error to reply.
+fn parse_algebra<'a>(
+    argv: &'a [Bytes],
+    count_at: usize,
+    sources: &[Option<&'a Value>],
+    op: ZOp,
+    store: bool,
+    card: bool,
+    name: &str,
+) -> Result<Algebra<'a>, String> {
+    let count = parse_i64(&argv[count_at]).ok_or_else(|| CmdError::NotInteger.text().to_owned())?;
+    if count < 1 {
+        return Err(format!(
+            "ERR at least 1 input key is needed for '{name}' command"
+        ));
+    }
+    let first = count_at + 1;
+    let count = usize::try_from(count)
+        .ok()
+        .filter(|&n| n <= argv.len() - first)
+        .ok_or_else(|| CmdError::Syntax.text().to_owned())?;
+    let keys = &argv[first..first + count];
+    // `sources` holds the destination first for the store forms.
+    let inputs = sources
+        .get(sources.len().saturating_sub(count)..)
+        .filter(|i| i.len() == count)
+        .ok_or_else(|| CmdError::Syntax.text().to_owned())?;
+    let mut parsed = Vec::with_capacity(count);
+    for v in inputs {
+        parsed.push(match v {
+            None => None,
+            Some(Value::ZSet(z)) => Some(Source::Sorted(z)),
+            Some(Value::Set(s)) => Some(Source::Plain(s)),
+            Some(_) => return Err(CmdError::WrongType.text().to_owned()),
+        });
+    }
+    let mut a = Algebra {
+        keys,
+        sources: parsed,
+        weights: vec![1.0; count],
+        aggregate: Aggregate::Sum,
+        withscores: false,
+        limit: 0,
+    };
+    let syntax = || CmdError::Syntax.text().to_owned();
+    let mut j = first + count;
+    while j < argv.len() {
+        let remaining = argv.len() - j;
+        let opt = &argv[j];
+        if op != ZOp::Diff && remaining > count && opt.eq_ignore_ascii_case(b"WEIGHTS") {
+            for i in 0..count {
+                a.weights[i] = parse_f64(&argv[j + 1 + i])
+                    .ok_or_else(|| "ERR weight value is not a float".to_owned())?;
+            }
+            j += 1 + count;
+        } else if op != ZOp::Diff && remaining >= 2 && opt.eq_ignore_ascii_case(b"AGGREGATE") {
+            let how = &argv[j + 1];
+            a.aggregate = if how.eq_ignore_ascii_case(b"SUM") {
+                Aggregate::Sum
+            } else if how.eq_ignore_ascii_case(b"MIN") {
+                Aggregate::Min
+            } else if how.eq_ignore_ascii_case(b"MAX") {
+                Aggregate::Max
+            } else {
+                return Err(syntax());
+            };
+            j += 2;
+        } else if !store && !card && opt.eq_ignore_ascii_case(b"WITHSCORES") {
+            a.withscores = true;
+            j += 1;
+        } else if card && remaining >= 2 && opt.eq_ignore_ascii_case(b"LIMIT") {
+            a.limit = parse_i64(&argv[j + 1])
+                .and_then(|n| u64::try_from(n).ok())
+                .ok_or_else(|| "ERR LIMIT can't be negative".to_owned())?;
+            j += 2;
+        } else {
+            return Err(syntax());
+        }
+    }
+    Ok(a)
+}
+
+/// The result of the algebra, ordered as a sorted set.
+fn compute(op: ZOp, a: &Algebra<'_>) -> Vec<(Vec<u8>, f64)> {
+    let mut out: Vec<(Vec<u8>, f64)> = Vec::new();
+    match op {
+        ZOp::Union => {
+            let mut index: std::collections::HashMap<Vec<u8>, usize, ahash::RandomState> =
+                Default::default();
+            for (source, &w) in a.sources.iter().zip(&a.weights) {
+                let Some(source) = source else { continue };
+                source.each(|m, s| {
+                    let v = not_nan(s * w);
+                    match index.get(m) {
+                        Some(&i) => out[i].1 = a.aggregate.apply(out[i].1, v),
+                        None => {
+                            index.insert(m.to_vec(), out.len());
+                            out.push((m.to_vec(), v));
+                        }
+                    }
+                });
+            }
+        }
+        ZOp::Inter => {
+            let Some(present) = a
+                .sources
+                .iter()
+                .copied()
+                .collect::<Option<Vec<Source<'_>>>>()
+            else {
+                return out;
+            };
+            // Walk the smallest; look each member up in the others.
+            let Some(smallest) = (0..present.len()).min_by_key(|&i| present[i].len()) else {
+                return out;
+            };
+            present[smallest].each(|m, s| {
+                let mut score = not_nan(s * a.weights[smallest]);
+                for (i, other) in present.iter().enumerate() {
+                    if i == smallest {
+                        continue;
+                    }
+                    match other.score(m) {
+                        Some(o) => score = a.aggregate.apply(score, not_nan(o * a.weights[i])),
+                        None => return,
+                    }
+                }
+                out.push((m.to_vec(), score));
+            });
+        }
+        ZOp::Diff => {
+            let Some(Some(first)) = a.sources.first() else {
+                return out;
+            };
+            first.each(|m, s| {
+                if !a.sources[1..]
+                    .iter()
+                    .flatten()
+                    .any(|o| o.score(m).is_some())
+                {
+                    out.push((m.to_vec(), s));
+                }
+            });
+        }
+    }
+    out.sort_by(|x, y| crate::keyspace::zset::order(x.1, &x.0, y.1, &y.0));
+    out
+}
+
+/// ZUNION, ZINTER, ZDIFF: the combined set, with scores if asked.
+fn algebra_reply(
+    op: ZOp,
+    name: &str,
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+) -> Writes {
+    let a = match parse_algebra(argv, 1, sources, op, false, false, name) {
+        Ok(a) => a,
+        Err(e) => {
+            out.error(e.as_bytes());
+            return Writes::none();
+        }
+    };
+    let result = compute(op, &a);
+    range_header(out, result.len(), a.withscores);
+    for (m, s) in &result {
+        write_element(out, m, *s, a.withscores);
+    }
+    Writes {
+        missed: missed(a.keys, &sources[sources.len() - a.keys.len()..]),
+        ..Writes::none()
+    }
+}
+
+/// ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE: the result replaces the
+/// destination; an empty one deletes it.
+fn algebra_store(
+    op: ZOp,
+    name: &'static str,
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+) -> Writes {
+    let a = match parse_algebra(argv, 2, sources, op, true, false, name) {
+        Ok(a) => a,
+        Err(e) => {
+            out.error(e.as_bytes());
+            return Writes::none();
+        }
+    };
+    let result = compute(op, &a);
+    out.integer(result.len() as i64);
+    let dst = &argv[1];
+    let existed = sources[0].is_some();
+    let mut commands = vec![vec![Bytes::from_static(b"DEL"), dst.clone()]];
+    let mut events = Vec::new();
+    if result.is_empty() {
+        if existed {
+            events.push((notify::GENERIC, "del", dst.clone()));
+        }
+    } else {
+        let mut zadd = Vec::with_capacity(2 + 2 * result.len());
+        zadd.push(Bytes::from_static(b"ZADD"));
+        zadd.push(dst.clone());
+        let mut text = Vec::new();
+        for (m, s) in result {
+            text.clear();
+            shoal_proto::format_double_g17(s, &mut text);
+            zadd.push(Bytes::copy_from_slice(&text));
+            zadd.push(Bytes::from(m));
+        }
+        commands.push(zadd);
+        if !existed {
+            events.push((notify::NEW, "new", dst.clone()));
+        }
+        events.push((notify::ZSET, name, dst.clone()));
+    }
+    Writes {
+        commands,
+        events: Some(events),
+        // Redis 7.0 reads the inputs of the store forms as reads too.
+        missed: missed(a.keys, &sources[sources.len() - a.keys.len()..]),
+    }
+}
+
+/// ZUNION numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
+fn zunion(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    algebra_reply(ZOp::Union, "zunion", argv, sources, out)
+}
+/// ZINTER numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
+fn zinter(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    algebra_reply(ZOp::Inter, "zinter", argv, sources, out)
+}
+/// ZDIFF numkeys key [key ...] [WITHSCORES]
+fn zdiff(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    algebra_reply(ZOp::Diff, "zdiff", argv, sources, out)
+}
+/// ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...]
+fn zunionstore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    algebra_store(ZOp::Union, "zunionstore", argv, sources, out)
+}
+/// ZINTERSTORE destination numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...]
+fn zinterstore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    algebra_store(ZOp::Inter, "zinterstore", argv, sources, out)
+}
+/// ZDIFFSTORE destination numkeys key [key ...]
+fn zdiffstore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    algebra_store(ZOp::Diff, "zdiffstore", argv, sources, out)
+}
+
+/// ZINTERCARD numkeys key [key ...] [LIMIT limit]
+fn zintercard(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    let a = match parse_algebra(argv, 1, sources, ZOp::Inter, false, true, "zintercard") {
+        Ok(a) => a,
+        Err(e) => {
+            out.error(e.as_bytes());
+            return Writes::none();
+        }
+    };
+    let mut n = compute(ZOp::Inter, &a).len() as u64;
+    if a.limit > 0 {
+        n = n.min(a.limit);
+    }
+    out.integer(n as i64);
+    Writes {
+        missed: missed(a.keys, &sources[sources.len() - a.keys.len()..]),
+        ..Writes::none()
+    }
+}
+
 /// ZRANDMEMBER key [count [WITHSCORES]]
 ///
 /// Cost is O(count) on a skip list (uniform picks by position; distinct
@@ -859,6 +1210,44 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys(1, 1, 1)
         .acl(ZSET)
         .doc(GROUP, "6.2.0", "O(N) where N is the number of elements returned", "Get one or multiple random elements from a sorted set"),
+    CommandSpec::new("zunion", -3, Exec::Gather(zunion))
+        .flags(Flags::READONLY)
+        .keys_counted_at(1)
+        .acl(ZSET)
+        .doc(GROUP, "6.2.0", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", "Add multiple sorted sets"),
+    CommandSpec::new("zinter", -3, Exec::Gather(zinter))
+        .flags(Flags::READONLY)
+        .keys_counted_at(1)
+        .acl(ZSET)
+        .doc(GROUP, "6.2.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", "Intersect multiple sorted sets"),
+    CommandSpec::new("zdiff", -3, Exec::Gather(zdiff))
+        .flags(Flags::READONLY)
+        .keys_counted_at(1)
+        .acl(ZSET)
+        .doc(GROUP, "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", "Subtract multiple sorted sets"),
+    CommandSpec::new("zunionstore", -4, Exec::Gather(zunionstore))
+        .flags(Flags::WRITE.or(Flags::DENYOOM))
+        .keys(1, 1, 1)
+        .keys_counted_at(2)
+        .acl(ZSET)
+        .doc(GROUP, "2.0.0", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", "Add multiple sorted sets and store the resulting sorted set in a new key"),
+    CommandSpec::new("zinterstore", -4, Exec::Gather(zinterstore))
+        .flags(Flags::WRITE.or(Flags::DENYOOM))
+        .keys(1, 1, 1)
+        .keys_counted_at(2)
+        .acl(ZSET)
+        .doc(GROUP, "2.0.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", "Intersect multiple sorted sets and store the resulting sorted set in a new key"),
+    CommandSpec::new("zdiffstore", -4, Exec::Gather(zdiffstore))
+        .flags(Flags::WRITE.or(Flags::DENYOOM))
+        .keys(1, 1, 1)
+        .keys_counted_at(2)
+        .acl(ZSET)
+        .doc(GROUP, "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", "Subtract multiple sorted sets and store the resulting sorted set in a new key"),
+    CommandSpec::new("zintercard", -3, Exec::Gather(zintercard))
+        .flags(Flags::READONLY)
+        .keys_counted_at(1)
+        .acl(ZSET)
+        .doc(GROUP, "7.0.0", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", "Intersect multiple sorted sets and return the cardinality of the result"),
     CommandSpec::new("zscan", -3, Exec::Shard(zscan))
         .flags(Flags::READONLY)
         .keys(1, 1, 1)

@@ -93,8 +93,8 @@ impl Locks {
                 if !self.any_held() {
                     return false;
                 }
-                let keys = op.spec.keys.positions(args);
-                if keys.len() == 0 {
+                let mut keys = op.spec.keys.positions(args).peekable();
+                if keys.peek().is_none() {
                     // A write without keys (FLUSHDB) waits for every
                     // transaction of others to end.
                     return op.spec.flags.contains(Flags::WRITE)
