@@ -449,6 +449,9 @@ const EVENTFUL: &[&str] = &[
     "ZINTERSTORE z4 2 z3 z3",
     "ZINTERSTORE z4 2 z3 nokey",
     "ZUNION 2 z3 nokey",
+    "ZADD z5 1 a 2 b",
+    "ZMPOP 2 nokey z5 MAX",
+    "ZMPOP 1 z5 MIN COUNT 5",
     "SET e v PX 1",
 ];
 

@@ -969,6 +969,74 @@ fn zdiffstore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<
     algebra_store(ZOp::Diff, "zdiffstore", argv, sources, out)
 }
 
+/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count], checked in Redis
+/// 7.0's order (as LMPOP): pops from the first non-empty sorted set.
+fn zmpop(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    let fail = |e: &[u8], out: &mut ReplyWriter<'_>| {
+        out.error(e);
+        Writes::none()
+    };
+    let numkeys = match parse_i64(&argv[1]) {
+        Some(n) if n >= 1 => n as u64,
+        _ => return fail(b"ERR numkeys should be greater than 0", out),
+    };
+    let syntax = CmdError::Syntax.text().as_bytes();
+    let Some(where_at) = usize::try_from(numkeys).ok().and_then(|n| n.checked_add(2)) else {
+        return fail(syntax, out);
+    };
+    let max = match argv.get(where_at) {
+        Some(a) if a.eq_ignore_ascii_case(b"MIN") => false,
+        Some(a) if a.eq_ignore_ascii_case(b"MAX") => true,
+        _ => return fail(syntax, out),
+    };
+    let mut count = None;
+    let mut i = where_at + 1;
+    while i < argv.len() {
+        if argv[i].eq_ignore_ascii_case(b"COUNT") && i + 1 < argv.len() && count.is_none() {
+            match parse_i64(&argv[i + 1]) {
+                Some(n) if n > 0 => count = Some(n as u64),
+                _ => return fail(b"ERR count should be greater than 0", out),
+            }
+            i += 2;
+        } else {
+            return fail(syntax, out);
+        }
+    }
+    let count = count.unwrap_or(1);
+    for (key, value) in argv[2..where_at].iter().zip(sources) {
+        let zset = match value {
+            None => continue,
+            Some(Value::ZSet(z)) if z.is_empty() => continue,
+            Some(Value::ZSet(z)) => z,
+            Some(_) => return fail(CmdError::WrongType.text().as_bytes(), out),
+        };
+        let len = zset.len();
+        // At most the set's size, so it fits a usize.
+        let n = usize::try_from(count).map_or(len, |c| c.min(len));
+        out.array(2);
+        out.bulk(key);
+        out.array(n);
+        let (lo, hi) = if max { (len - n, len) } else { (0, n) };
+        zset.for_range(lo, hi, max, |m, s| {
+            out.array(2);
+            out.bulk(m);
+            out.double(s);
+        });
+        let pop: &'static [u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+        return Writes {
+            commands: vec![vec![
+                Bytes::from_static(pop),
+                key.clone(),
+                Bytes::from(n.to_string()),
+            ]],
+            events: None,
+            missed: Vec::new(),
+        };
+    }
+    out.null_array();
+    Writes::none()
+}
+
 /// ZINTERCARD numkeys key [key ...] [LIMIT limit]
 fn zintercard(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
     let a = match parse_algebra(argv, 1, sources, ZOp::Inter, false, true, "zintercard") {
@@ -1243,6 +1311,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys_counted_at(2)
         .acl(ZSET)
         .doc(GROUP, "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", "Subtract multiple sorted sets and store the resulting sorted set in a new key"),
+    CommandSpec::new("zmpop", -4, Exec::Gather(zmpop))
+        .flags(Flags::WRITE)
+        .keys_counted_at(1)
+        .acl(ZSET)
+        .doc(GROUP, "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with scores in a sorted set"),
     CommandSpec::new("zintercard", -3, Exec::Gather(zintercard))
         .flags(Flags::READONLY)
         .keys_counted_at(1)
