@@ -203,10 +203,11 @@ impl Drop for Guard {
     }
 }
 
-#[test]
-fn pubsub_conversation_matches_redis() {
+/// A redis-server on a free loopback port, or `None` when
+/// `SHOAL_SKIP_REDIS_DIFF` is set.
+fn start_redis() -> Option<(Guard, u16)> {
     if std::env::var_os("SHOAL_SKIP_REDIS_DIFF").is_some() {
-        return;
+        return None;
     }
     let port = free_port();
     let redis = Guard(
@@ -224,6 +225,14 @@ fn pubsub_conversation_matches_redis() {
             .expect("redis-server (set SHOAL_SKIP_REDIS_DIFF=1 to skip)"),
     );
     wait_port(port, "redis-server");
+    Some((redis, port))
+}
+
+#[test]
+fn pubsub_conversation_matches_redis() {
+    let Some((redis, port)) = start_redis() else {
+        return;
+    };
     let expected = conversation(port);
     drop(redis);
     for threads in ["1", "2"] {
@@ -484,25 +493,9 @@ fn events_of(port: u16) -> Vec<Vec<u8>> {
 
 #[test]
 fn keyspace_notifications_match_redis() {
-    if std::env::var_os("SHOAL_SKIP_REDIS_DIFF").is_some() {
+    let Some((redis, port)) = start_redis() else {
         return;
-    }
-    let port = free_port();
-    let redis = Guard(
-        Command::new("/usr/bin/redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server (set SHOAL_SKIP_REDIS_DIFF=1 to skip)"),
-    );
-    wait_port(port, "redis-server");
+    };
     let expected = events_of(port);
     drop(redis);
     assert!(expected.len() > 100, "{}", expected.len());

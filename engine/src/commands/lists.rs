@@ -543,35 +543,13 @@ fn rpoplpush(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'
 /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count], checked in Redis
 /// 7.0's order (lmpopGenericCommand): pops from the first non-empty list.
 fn lmpop(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
-    let fail = |e: &[u8], out: &mut ReplyWriter<'_>| {
-        out.error(e);
-        Writes::none()
-    };
-    let numkeys = match parse_i64(&argv[1]) {
-        Some(n) if n >= 1 => n as u64,
-        _ => return fail(b"ERR numkeys should be greater than 0", out),
-    };
-    // The side follows the keys.
-    let Some(where_at) = usize::try_from(numkeys).ok().and_then(|n| n.checked_add(2)) else {
-        return fail(CmdError::Syntax.text().as_bytes(), out);
-    };
-    let Some(from_left) = argv.get(where_at).and_then(|a| side(a)) else {
-        return fail(CmdError::Syntax.text().as_bytes(), out);
-    };
-    let mut count = None;
-    let mut i = where_at + 1;
-    while i < argv.len() {
-        if argv[i].eq_ignore_ascii_case(b"COUNT") && i + 1 < argv.len() && count.is_none() {
-            match parse_i64(&argv[i + 1]) {
-                Some(n) if n > 0 => count = Some(n as u64),
-                _ => return fail(b"ERR count should be greater than 0", out),
-            }
-            i += 2;
-        } else {
-            return fail(CmdError::Syntax.text().as_bytes(), out);
+    let (where_at, from_left, count) = match super::parse_mpop(argv, side) {
+        Ok(p) => p,
+        Err(e) => {
+            out.error(e.as_bytes());
+            return Writes::none();
         }
-    }
-    let count = count.unwrap_or(1);
+    };
     for (key, value) in argv[2..where_at].iter().zip(sources) {
         let list = match list_of(*value) {
             Ok(Some(l)) if !l.is_empty() => l,

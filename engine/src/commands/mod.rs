@@ -77,6 +77,42 @@ impl Picker {
     }
 }
 
+/// LMPOP's and ZMPOP's arguments after the name, checked in Redis 7.0's
+/// order: `numkeys key [key ...] <side> [COUNT count]`, where `side` reads
+/// the side word (LEFT/RIGHT, MIN/MAX). Returns the position of the side
+/// word (the keys are `2..` it), the side, and the count (1 by default);
+/// `Err` is the error to reply.
+pub fn parse_mpop(
+    argv: &[bytes::Bytes],
+    side: impl Fn(&[u8]) -> Option<bool>,
+) -> Result<(usize, bool, u64), &'static str> {
+    use crate::command::args::parse_i64;
+    let syntax = crate::command::CmdError::Syntax.text();
+    let numkeys = match parse_i64(&argv[1]) {
+        Some(n) if n >= 1 => n as u64,
+        _ => return Err("ERR numkeys should be greater than 0"),
+    };
+    let side_at = usize::try_from(numkeys)
+        .ok()
+        .and_then(|n| n.checked_add(2))
+        .ok_or(syntax)?;
+    let which = argv.get(side_at).and_then(|a| side(a)).ok_or(syntax)?;
+    let mut count = None;
+    let mut i = side_at + 1;
+    while i < argv.len() {
+        if argv[i].eq_ignore_ascii_case(b"COUNT") && i + 1 < argv.len() && count.is_none() {
+            match parse_i64(&argv[i + 1]) {
+                Some(n) if n > 0 => count = Some(n as u64),
+                _ => return Err("ERR count should be greater than 0"),
+            }
+            i += 2;
+        } else {
+            return Err(syntax);
+        }
+    }
+    Ok((side_at, which, count.unwrap_or(1)))
+}
+
 /// SCAN-family options after the cursor: `[MATCH pattern] [COUNT count]`.
 pub struct ScanOptions<'a> {
     pub pattern: Option<&'a [u8]>,

@@ -972,43 +972,31 @@ fn zdiffstore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count], checked in Redis
 /// 7.0's order (as LMPOP): pops from the first non-empty sorted set.
 fn zmpop(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
-    let fail = |e: &[u8], out: &mut ReplyWriter<'_>| {
-        out.error(e);
-        Writes::none()
-    };
-    let numkeys = match parse_i64(&argv[1]) {
-        Some(n) if n >= 1 => n as u64,
-        _ => return fail(b"ERR numkeys should be greater than 0", out),
-    };
-    let syntax = CmdError::Syntax.text().as_bytes();
-    let Some(where_at) = usize::try_from(numkeys).ok().and_then(|n| n.checked_add(2)) else {
-        return fail(syntax, out);
-    };
-    let max = match argv.get(where_at) {
-        Some(a) if a.eq_ignore_ascii_case(b"MIN") => false,
-        Some(a) if a.eq_ignore_ascii_case(b"MAX") => true,
-        _ => return fail(syntax, out),
-    };
-    let mut count = None;
-    let mut i = where_at + 1;
-    while i < argv.len() {
-        if argv[i].eq_ignore_ascii_case(b"COUNT") && i + 1 < argv.len() && count.is_none() {
-            match parse_i64(&argv[i + 1]) {
-                Some(n) if n > 0 => count = Some(n as u64),
-                _ => return fail(b"ERR count should be greater than 0", out),
-            }
-            i += 2;
+    let side = |a: &[u8]| {
+        if a.eq_ignore_ascii_case(b"MIN") {
+            Some(false)
+        } else if a.eq_ignore_ascii_case(b"MAX") {
+            Some(true)
         } else {
-            return fail(syntax, out);
+            None
         }
-    }
-    let count = count.unwrap_or(1);
+    };
+    let (where_at, max, count) = match super::parse_mpop(argv, side) {
+        Ok(p) => p,
+        Err(e) => {
+            out.error(e.as_bytes());
+            return Writes::none();
+        }
+    };
     for (key, value) in argv[2..where_at].iter().zip(sources) {
         let zset = match value {
             None => continue,
             Some(Value::ZSet(z)) if z.is_empty() => continue,
             Some(Value::ZSet(z)) => z,
-            Some(_) => return fail(CmdError::WrongType.text().as_bytes(), out),
+            Some(_) => {
+                CmdError::WrongType.reply(out);
+                return Writes::none();
+            }
         };
         let len = zset.len();
         // At most the set's size, so it fits a usize.
