@@ -461,6 +461,10 @@ const EVENTFUL: &[&str] = &[
     "ZADD z5 1 a 2 b",
     "ZMPOP 2 nokey z5 MAX",
     "ZMPOP 1 z5 MIN COUNT 5",
+    "ZADD z6 1 a 2 b",
+    "ZRANGESTORE z7 z6 0 0",
+    "ZRANGESTORE z7 z6 5 6",
+    "ZRANGESTORE z7 nokey 0 1",
     "SET e v PX 1",
 ];
 

@@ -431,84 +431,152 @@ fn range_generic(
     by: Option<By>,
     rev: Option<bool>,
 ) {
-    let (mut by_chosen, mut rev_chosen) = (by, rev);
-    let mut with_scores = false;
-    let (mut offset, mut limit) = (0i64, -1i64);
-    let mut at = 4;
-    while at < argv.len() {
-        let word = &argv[at];
-        let left = argv.len() - at - 1;
-        if word.eq_ignore_ascii_case(b"WITHSCORES") {
-            with_scores = true;
-        } else if word.eq_ignore_ascii_case(b"LIMIT") && left >= 2 {
-            match (parse_i64(&argv[at + 1]), parse_i64(&argv[at + 2])) {
-                (Some(o), Some(l)) => (offset, limit) = (o, l),
-                _ => return CmdError::NotInteger.reply(out),
-            }
-            at += 2;
-        } else if rev_chosen.is_none() && word.eq_ignore_ascii_case(b"REV") {
-            rev_chosen = Some(true);
-        } else if by.is_none() && by_chosen.is_none() && word.eq_ignore_ascii_case(b"BYLEX") {
-            by_chosen = Some(By::Lex);
-        } else if by.is_none() && by_chosen.is_none() && word.eq_ignore_ascii_case(b"BYSCORE") {
-            by_chosen = Some(By::Score);
-        } else {
-            return CmdError::Syntax.reply(out);
-        }
-        at += 1;
-    }
-    let by = by_chosen.unwrap_or(By::Rank);
-    let rev = rev_chosen.unwrap_or(false);
-    // Redis tells a LIMIT apart by its count: `LIMIT 0 -1` is no limit.
-    if limit != -1 && by == By::Rank {
-        return CmdError::LimitNeedsScoreOrLex.reply(out);
-    }
-    if with_scores && by == By::Lex {
-        return CmdError::WithscoresWithLex.reply(out);
-    }
-    // Reversed score and lex ranges are given as max, min.
-    let (min, max) = if rev && by != By::Rank {
-        (&argv[3], &argv[2])
-    } else {
-        (&argv[2], &argv[3])
-    };
-    enum Parsed<'a> {
-        Rank(i64, i64),
-        Score(ScoreRange),
-        Lex(LexRange<'a>),
-    }
-    let parsed = match by {
-        By::Rank => match (parse_i64(min), parse_i64(max)) {
-            (Some(s), Some(e)) => Parsed::Rank(s, e),
-            _ => return CmdError::NotInteger.reply(out),
-        },
-        By::Score => match ScoreRange::parse(min, max) {
-            Some(r) => Parsed::Score(r),
-            None => return CmdError::MinMaxNotFloat.reply(out),
-        },
-        By::Lex => match LexRange::parse(min, max) {
-            Some(r) => Parsed::Lex(r),
-            None => return CmdError::MinMaxNotLex.reply(out),
-        },
+    let query = match RangeQuery::parse(argv, 1, by, rev, false) {
+        Ok(q) => q,
+        Err(e) => return e.reply(out),
     };
     let zset = match read_zset(ctx, &argv[1]) {
         Ok(Some(z)) => z,
         Ok(None) => return out.array(0),
         Err(e) => return e.reply(out),
     };
-    let (lo, hi) = match parsed {
-        Parsed::Rank(start, end) => rank_window(start, end, zset.len(), rev),
-        Parsed::Score(r) => {
-            let (lo, hi) = r.ranks(zset);
-            limit_window(lo, hi, offset, limit, rev)
+    let (lo, hi) = query.window(zset);
+    range_header(out, hi - lo, query.with_scores);
+    zset.for_range(lo, hi, query.rev, |m, s| {
+        write_element(out, m, s, query.with_scores)
+    });
+}
+
+/// A parsed range: its bounds in one of the three kinds.
+enum Bounds<'a> {
+    Rank(i64, i64),
+    Score(ScoreRange),
+    Lex(LexRange<'a>),
+}
+
+/// ZRANGE's (and ZRANGESTORE's) arguments after the key at `key_at`.
+struct RangeQuery<'a> {
+    bounds: Bounds<'a>,
+    rev: bool,
+    offset: i64,
+    limit: i64,
+    with_scores: bool,
+}
+
+impl<'a> RangeQuery<'a> {
+    /// Parses `min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]
+    /// [WITHSCORES]` after the key at `key_at`, as Redis 7.0's
+    /// `zrangeGenericCommand` does (`store`: ZRANGESTORE, no WITHSCORES).
+    fn parse(
+        argv: &'a [Bytes],
+        key_at: usize,
+        by: Option<By>,
+        rev: Option<bool>,
+        store: bool,
+    ) -> Result<RangeQuery<'a>, CmdError> {
+        let (mut by_chosen, mut rev_chosen) = (by, rev);
+        let mut with_scores = false;
+        let (mut offset, mut limit) = (0i64, -1i64);
+        let mut at = key_at + 3;
+        while at < argv.len() {
+            let word = &argv[at];
+            let left = argv.len() - at - 1;
+            if !store && word.eq_ignore_ascii_case(b"WITHSCORES") {
+                with_scores = true;
+            } else if word.eq_ignore_ascii_case(b"LIMIT") && left >= 2 {
+                match (parse_i64(&argv[at + 1]), parse_i64(&argv[at + 2])) {
+                    (Some(o), Some(l)) => (offset, limit) = (o, l),
+                    _ => return Err(CmdError::NotInteger),
+                }
+                at += 2;
+            } else if rev_chosen.is_none() && word.eq_ignore_ascii_case(b"REV") {
+                rev_chosen = Some(true);
+            } else if by.is_none() && by_chosen.is_none() && word.eq_ignore_ascii_case(b"BYLEX") {
+                by_chosen = Some(By::Lex);
+            } else if by.is_none() && by_chosen.is_none() && word.eq_ignore_ascii_case(b"BYSCORE") {
+                by_chosen = Some(By::Score);
+            } else {
+                return Err(CmdError::Syntax);
+            }
+            at += 1;
         }
-        Parsed::Lex(r) => {
-            let (lo, hi) = r.ranks(zset);
-            limit_window(lo, hi, offset, limit, rev)
+        let by = by_chosen.unwrap_or(By::Rank);
+        let rev = rev_chosen.unwrap_or(false);
+        // Redis tells a LIMIT apart by its count: `LIMIT 0 -1` is no limit.
+        if limit != -1 && by == By::Rank {
+            return Err(CmdError::LimitNeedsScoreOrLex);
+        }
+        if with_scores && by == By::Lex {
+            return Err(CmdError::WithscoresWithLex);
+        }
+        // Reversed score and lex ranges are given as max, min.
+        let (first, second) = (&argv[key_at + 1], &argv[key_at + 2]);
+        let (min, max) = if rev && by != By::Rank {
+            (second, first)
+        } else {
+            (first, second)
+        };
+        let bounds = match by {
+            By::Rank => match (parse_i64(min), parse_i64(max)) {
+                (Some(s), Some(e)) => Bounds::Rank(s, e),
+                _ => return Err(CmdError::NotInteger),
+            },
+            By::Score => {
+                Bounds::Score(ScoreRange::parse(min, max).ok_or(CmdError::MinMaxNotFloat)?)
+            }
+            By::Lex => Bounds::Lex(LexRange::parse(min, max).ok_or(CmdError::MinMaxNotLex)?),
+        };
+        Ok(RangeQuery {
+            bounds,
+            rev,
+            offset,
+            limit,
+            with_scores,
+        })
+    }
+
+    /// The ascending ranks `lo..hi` the query selects in `zset`.
+    fn window(&self, zset: &ZSet) -> (usize, usize) {
+        match &self.bounds {
+            Bounds::Rank(start, end) => rank_window(*start, *end, zset.len(), self.rev),
+            Bounds::Score(r) => {
+                let (lo, hi) = r.ranks(zset);
+                limit_window(lo, hi, self.offset, self.limit, self.rev)
+            }
+            Bounds::Lex(r) => {
+                let (lo, hi) = r.ranks(zset);
+                limit_window(lo, hi, self.offset, self.limit, self.rev)
+            }
+        }
+    }
+}
+
+/// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]
+fn zrangestore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+    let query = match RangeQuery::parse(argv, 2, None, None, true) {
+        Ok(q) => q,
+        Err(e) => {
+            e.reply(out);
+            return Writes::none();
         }
     };
-    range_header(out, hi - lo, with_scores);
-    zset.for_range(lo, hi, rev, |m, s| write_element(out, m, s, with_scores));
+    let mut result = Vec::new();
+    match sources[1] {
+        None => {}
+        Some(Value::ZSet(z)) => {
+            let (lo, hi) = query.window(z);
+            z.for_range(lo, hi, query.rev, |m, s| result.push((m.to_vec(), s)));
+        }
+        Some(_) => {
+            CmdError::WrongType.reply(out);
+            return Writes::none();
+        }
+    }
+    out.integer(result.len() as i64);
+    let mut writes = store_result(&argv[1], sources[0].is_some(), result, "zrangestore");
+    // Redis reads the source as a read.
+    writes.missed = missed(&argv[2..3], &sources[1..2]);
+    writes
 }
 
 /// ZPOPMIN key [count]
@@ -911,8 +979,21 @@ fn algebra_store(
     };
     let result = compute(op, &a);
     out.integer(result.len() as i64);
-    let dst = &argv[1];
-    let existed = sources[0].is_some();
+    let mut writes = store_result(&argv[1], sources[0].is_some(), result, name);
+    // Redis 7.0 reads the inputs of the store forms as reads too.
+    writes.missed = missed(a.keys, &sources[sources.len() - a.keys.len()..]);
+    writes
+}
+
+/// The writes that make `dst` hold `result` (a sorted set in order): a
+/// muted DEL and ZADD, and Redis's events ("new" for a created key, then
+/// `event`; or "del" when an empty result deletes an existing key).
+fn store_result(
+    dst: &Bytes,
+    existed: bool,
+    result: Vec<(Vec<u8>, f64)>,
+    event: &'static str,
+) -> Writes {
     let mut commands = vec![vec![Bytes::from_static(b"DEL"), dst.clone()]];
     let mut events = Vec::new();
     if result.is_empty() {
@@ -934,13 +1015,12 @@ fn algebra_store(
         if !existed {
             events.push((notify::NEW, "new", dst.clone()));
         }
-        events.push((notify::ZSET, name, dst.clone()));
+        events.push((notify::ZSET, event, dst.clone()));
     }
     Writes {
         commands,
         events: Some(events),
-        // Redis 7.0 reads the inputs of the store forms as reads too.
-        missed: missed(a.keys, &sources[sources.len() - a.keys.len()..]),
+        missed: Vec::new(),
     }
 }
 
@@ -1266,6 +1346,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys(1, 1, 1)
         .acl(ZSET)
         .doc(GROUP, "6.2.0", "O(N) where N is the number of elements returned", "Get one or multiple random elements from a sorted set"),
+    CommandSpec::new("zrangestore", -5, Exec::Gather(zrangestore))
+        .flags(Flags::WRITE.or(Flags::DENYOOM))
+        .keys(1, 2, 1)
+        .acl(ZSET)
+        .doc(GROUP, "6.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", "Store a range of members from sorted set into another key"),
     CommandSpec::new("zunion", -3, Exec::Gather(zunion))
         .flags(Flags::READONLY)
         .keys_counted_at(1)
