@@ -32,6 +32,13 @@ fn main() {
         }
     };
     init_logging(&config);
+    // A panic is a bug; a core that died would leave its shard's keys and
+    // every request forwarded to it hanging, so the whole server stops.
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        std::process::abort();
+    }));
     if let Err(e) = shoal_engine::runtime::run(config) {
         tracing::error!("{e}");
         eprintln!("{e}");

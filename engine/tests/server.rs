@@ -719,3 +719,48 @@ fn config_set_waits_for_the_requests_queued_before_it() {
         .unwrap();
     assert_eq!(e, "hashtable");
 }
+
+#[test]
+fn lcs_table_is_bounded_by_proto_max_bulk_len() {
+    let server = Server::start(&["--threads", "1"]);
+    let mut c = server.client();
+    let long = "ab".repeat(300);
+    let _: () = redis::cmd("MSET")
+        .arg("x")
+        .arg(&long)
+        .arg("y")
+        .arg(&long)
+        .query(&mut c)
+        .unwrap();
+    // 601 x 601 counters of 4 bytes: 1.4 MB, over a 1 MB limit.
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("proto-max-bulk-len")
+        .arg("1mb")
+        .query(&mut c)
+        .unwrap();
+    let err = redis::cmd("LCS")
+        .arg("x")
+        .arg("y")
+        .arg("LEN")
+        .query::<i64>(&mut c)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("transient memory for LCS exceeds proto-max-bulk-len"),
+        "{err}"
+    );
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("proto-max-bulk-len")
+        .arg("2mb")
+        .query(&mut c)
+        .unwrap();
+    let n: i64 = redis::cmd("LCS")
+        .arg("x")
+        .arg("y")
+        .arg("LEN")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(n, 600);
+}

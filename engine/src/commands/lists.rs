@@ -9,7 +9,7 @@ use crate::keyspace::list::List;
 use crate::keyspace::Value;
 use crate::notify;
 use crate::shard::ShardCtx;
-use crate::txn::gather::Writes;
+use crate::txn::gather::{GatherCx, Writes};
 use bytes::Bytes;
 use shoal_proto::ReplyWriter;
 
@@ -525,7 +525,12 @@ fn move_generic(
 }
 
 /// LMOVE source destination LEFT|RIGHT LEFT|RIGHT
-fn lmove(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn lmove(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     match (side(&argv[3]), side(&argv[4])) {
         (Some(from), Some(to)) => move_generic(argv, sources, out, from, to),
         _ => {
@@ -536,13 +541,23 @@ fn lmove(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) 
 }
 
 /// RPOPLPUSH source destination
-fn rpoplpush(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn rpoplpush(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     move_generic(argv, sources, out, false, true)
 }
 
 /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count], checked in Redis
 /// 7.0's order (lmpopGenericCommand): pops from the first non-empty list.
-fn lmpop(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn lmpop(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     let (where_at, from_left, count) = match super::parse_mpop(argv, side) {
         Ok(p) => p,
         Err(e) => {

@@ -11,7 +11,7 @@ use crate::keyspace::Value;
 use crate::limits::RANDOM_REPLY_LEN_MAX;
 use crate::notify;
 use crate::shard::ShardCtx;
-use crate::txn::gather::{missed, Writes};
+use crate::txn::gather::{missed, GatherCx, Writes};
 use bytes::Bytes;
 use shoal_proto::ReplyWriter;
 
@@ -436,33 +436,68 @@ fn set_op_store(
 }
 
 /// SINTER key [key ...]
-fn sinter(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn sinter(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     set_op_reply(SetOp::Inter, &argv[1..], sources, out)
 }
 /// SUNION key [key ...]
-fn sunion(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn sunion(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     set_op_reply(SetOp::Union, &argv[1..], sources, out)
 }
 /// SDIFF key [key ...]
-fn sdiff(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn sdiff(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     set_op_reply(SetOp::Diff, &argv[1..], sources, out)
 }
 /// SINTERSTORE destination key [key ...]
-fn sinterstore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn sinterstore(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     set_op_store(SetOp::Inter, "sinterstore", argv, sources, out)
 }
 /// SUNIONSTORE destination key [key ...]
-fn sunionstore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn sunionstore(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     set_op_store(SetOp::Union, "sunionstore", argv, sources, out)
 }
 /// SDIFFSTORE destination key [key ...]
-fn sdiffstore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn sdiffstore(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     set_op_store(SetOp::Diff, "sdiffstore", argv, sources, out)
 }
 
 /// SINTERCARD numkeys key [key ...] [LIMIT limit], checked in Redis 7.0's
 /// order (sinterCardCommand).
-fn sintercard(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn sintercard(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     let numkeys = match parse_i64(&argv[1]) {
         Some(n) if n >= 1 => n as u64,
         _ => {
@@ -511,7 +546,12 @@ fn sintercard(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<
 }
 
 /// SMOVE source destination member, as Redis 7.0's smoveCommand decides.
-fn smove(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn smove(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     let (src, dst, member) = (&argv[1], &argv[2], &argv[3]);
     let Some(src_value) = sources[0] else {
         out.integer(0);

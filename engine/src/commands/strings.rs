@@ -8,7 +8,7 @@ use crate::dispatch::{merge_array_by_key, merge_ok, Part, Parts};
 use crate::keyspace::Value;
 use crate::notify;
 use crate::shard::ShardCtx;
-use crate::txn::gather::{missed, Writes};
+use crate::txn::gather::{missed, GatherCx, Writes};
 use bytes::Bytes;
 use shoal_proto::ReplyWriter;
 
@@ -359,7 +359,12 @@ fn merge_msetnx(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
 /// order. Missing keys count as empty strings (zero bytes, padded to the
 /// longest); an empty result deletes the destination. The result is stored
 /// as a raw string, as Redis stores it.
-fn bitop(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn bitop(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     #[derive(Clone, Copy, PartialEq)]
     enum Op {
         And,
@@ -436,6 +441,158 @@ fn bitop(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) 
         commands,
         events: Some(events),
         missed: missed(&argv[3..], operands),
+    }
+}
+
+/// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN], as Redis
+/// 7.0's lcsCommand computes and answers it: the dynamic programming table
+/// of (len1+1) x (len2+1) counters, refused when it would exceed
+/// `proto-max-bulk-len` bytes, then the walk back from its corner.
+fn lcs(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    cx: &GatherCx,
+) -> Writes {
+    let mut scratch = [itoa::Buffer::new(), itoa::Buffer::new()];
+    let mut strings: [&[u8]; 2] = [&[], &[]];
+    for ((value, buf), s) in sources
+        .iter()
+        .zip(scratch.iter_mut())
+        .zip(strings.iter_mut())
+    {
+        match value {
+            None => {}
+            Some(v) if v.is_string() => *s = v.string_bytes(buf),
+            Some(_) => {
+                out.error(b"ERR The specified keys must contain string values");
+                return Writes::none();
+            }
+        }
+    }
+    let (mut get_len, mut get_idx, mut with_match_len) = (false, false, false);
+    let mut min_match_len: i64 = 0;
+    let mut i = 3;
+    while i < argv.len() {
+        let opt = &argv[i];
+        let more = argv.len() - i - 1;
+        if opt.eq_ignore_ascii_case(b"IDX") {
+            get_idx = true;
+        } else if opt.eq_ignore_ascii_case(b"LEN") {
+            get_len = true;
+        } else if opt.eq_ignore_ascii_case(b"WITHMATCHLEN") {
+            with_match_len = true;
+        } else if opt.eq_ignore_ascii_case(b"MINMATCHLEN") && more > 0 {
+            match parse_i64(&argv[i + 1]) {
+                Some(n) => min_match_len = n.max(0),
+                None => {
+                    CmdError::NotInteger.reply(out);
+                    return Writes::none();
+                }
+            }
+            i += 1;
+        } else {
+            CmdError::Syntax.reply(out);
+            return Writes::none();
+        }
+        i += 1;
+    }
+    if get_len && get_idx {
+        out.error(b"ERR If you want both the length and indexes, please just use IDX.");
+        return Writes::none();
+    }
+    let [a, b] = strings;
+    let (alen, blen) = (a.len(), b.len());
+    let cells = (alen as u128 + 1) * (blen as u128 + 1);
+    if cells * 4 > cx.proto_max_bulk_len as u128 {
+        out.error(b"ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+        return Writes::none();
+    }
+    // cells fits: it is below proto-max-bulk-len.
+    let width = blen + 1;
+    let mut table = vec![0u32; cells as usize];
+    for i in 1..=alen {
+        for j in 1..=blen {
+            table[i * width + j] = if a[i - 1] == b[j - 1] {
+                table[(i - 1) * width + j - 1] + 1
+            } else {
+                table[(i - 1) * width + j].max(table[i * width + j - 1])
+            };
+        }
+    }
+    let lcs_len = table[alen * width + blen] as usize;
+    let compute_lcs = get_idx || !get_len;
+    let mut result = vec![0u8; if compute_lcs { lcs_len } else { 0 }];
+    // Ranges: (a start, a end, b start, b end, length).
+    let mut ranges: Vec<(usize, usize, usize, usize, usize)> = Vec::new();
+    let (mut i, mut j, mut idx) = (alen, blen, lcs_len);
+    let none = alen; // "no range open"
+    let (mut a_start, mut a_end, mut b_start, mut b_end) = (none, 0, 0, 0);
+    while compute_lcs && i > 0 && j > 0 {
+        let mut emit = false;
+        if a[i - 1] == b[j - 1] {
+            result[idx - 1] = a[i - 1];
+            if a_start == none {
+                (a_start, a_end, b_start, b_end) = (i - 1, i - 1, j - 1, j - 1);
+            } else if a_start == i && b_start == j {
+                a_start -= 1;
+                b_start -= 1;
+            } else {
+                emit = true;
+            }
+            if a_start == 0 || b_start == 0 {
+                emit = true;
+            }
+            idx -= 1;
+            i -= 1;
+            j -= 1;
+        } else {
+            let up = table[(i - 1) * width + j];
+            let left = table[i * width + j - 1];
+            if up > left {
+                i -= 1;
+            } else {
+                j -= 1;
+            }
+            if a_start != none {
+                emit = true;
+            }
+        }
+        if emit {
+            // A range is open when one is emitted: a_start <= a_end.
+            let match_len = a_end + 1 - a_start;
+            if min_match_len == 0 || match_len as i64 >= min_match_len {
+                ranges.push((a_start, a_end, b_start, b_end, match_len));
+            }
+            a_start = none;
+        }
+    }
+    if get_idx {
+        out.map(2);
+        out.bulk(b"matches");
+        out.array(ranges.len());
+        for (as_, ae, bs, be, len) in ranges {
+            out.array(2 + usize::from(with_match_len));
+            out.array(2);
+            out.integer(as_ as i64);
+            out.integer(ae as i64);
+            out.array(2);
+            out.integer(bs as i64);
+            out.integer(be as i64);
+            if with_match_len {
+                out.integer(len as i64);
+            }
+        }
+        out.bulk(b"len");
+        out.integer(lcs_len as i64);
+    } else if get_len {
+        out.integer(lcs_len as i64);
+    } else {
+        out.bulk(&result);
+    }
+    Writes {
+        missed: missed(&argv[1..3], sources),
+        ..Writes::none()
     }
 }
 
@@ -705,6 +862,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys(2, -1, 1)
         .acl(Acl::BITMAP)
         .doc("bitmap", "2.6.0", "O(N)", "Perform bitwise operations between strings"),
+    CommandSpec::new("lcs", -3, Exec::Gather(lcs))
+        .flags(Flags::READONLY)
+        .keys(1, 2, 1)
+        .acl(STRING)
+        .doc("string", "7.0.0", "O(N*M) where N and M are the lengths of s1 and s2, respectively", "Find longest common substring"),
     CommandSpec::new("incr", 2, Exec::Shard(incr))
         .flags(WRITE_FAST)
         .keys(1, 1, 1)

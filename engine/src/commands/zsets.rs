@@ -13,7 +13,7 @@ use crate::keyspace::Value;
 use crate::limits::RANDOM_REPLY_LEN_MAX;
 use crate::notify;
 use crate::shard::ShardCtx;
-use crate::txn::gather::{missed, Writes};
+use crate::txn::gather::{missed, GatherCx, Writes};
 use bytes::Bytes;
 use shoal_proto::{FormattedDouble, Protocol, ReplyWriter};
 
@@ -552,7 +552,12 @@ impl<'a> RangeQuery<'a> {
 }
 
 /// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]
-fn zrangestore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn zrangestore(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     let query = match RangeQuery::parse(argv, 2, None, None, true) {
         Ok(q) => q,
         Err(e) => {
@@ -1025,33 +1030,68 @@ fn store_result(
 }
 
 /// ZUNION numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
-fn zunion(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn zunion(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     algebra_reply(ZOp::Union, "zunion", argv, sources, out)
 }
 /// ZINTER numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
-fn zinter(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn zinter(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     algebra_reply(ZOp::Inter, "zinter", argv, sources, out)
 }
 /// ZDIFF numkeys key [key ...] [WITHSCORES]
-fn zdiff(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn zdiff(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     algebra_reply(ZOp::Diff, "zdiff", argv, sources, out)
 }
 /// ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...]
-fn zunionstore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn zunionstore(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     algebra_store(ZOp::Union, "zunionstore", argv, sources, out)
 }
 /// ZINTERSTORE destination numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...]
-fn zinterstore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn zinterstore(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     algebra_store(ZOp::Inter, "zinterstore", argv, sources, out)
 }
 /// ZDIFFSTORE destination numkeys key [key ...]
-fn zdiffstore(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn zdiffstore(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     algebra_store(ZOp::Diff, "zdiffstore", argv, sources, out)
 }
 
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count], checked in Redis
 /// 7.0's order (as LMPOP): pops from the first non-empty sorted set.
-fn zmpop(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn zmpop(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     let side = |a: &[u8]| {
         if a.eq_ignore_ascii_case(b"MIN") {
             Some(false)
@@ -1106,7 +1146,12 @@ fn zmpop(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) 
 }
 
 /// ZINTERCARD numkeys key [key ...] [LIMIT limit]
-fn zintercard(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes {
+fn zintercard(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
     let a = match parse_algebra(argv, 1, sources, ZOp::Inter, false, true, "zintercard") {
         Ok(a) => a,
         Err(e) => {

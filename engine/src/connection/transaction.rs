@@ -12,7 +12,7 @@ use crate::keyspace::Value;
 use crate::node::NodeStats;
 use crate::notify;
 use crate::shard::shard_of;
-use crate::txn::gather::GatherFn;
+use crate::txn::gather::{GatherCx, GatherFn};
 use crate::txn::transfer::{self, Decision};
 use crate::txn::TxId;
 use bytes::Bytes;
@@ -475,10 +475,14 @@ impl Connection {
             .collect();
         let sources: Vec<Option<&Value>> =
             entries.iter().map(|e| e.as_ref().map(|e| &e.0)).collect();
+        let cx = GatherCx {
+            proto_max_bulk_len: self.node.config().proto_max_bulk_len,
+        };
         let writes = f(
             &argv,
             &sources,
             &mut ReplyWriter::new(&mut self.outbuf, self.state.protocol),
+            &cx,
         );
         for key in &writes.missed {
             self.node

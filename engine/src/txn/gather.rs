@@ -16,8 +16,18 @@ use shoal_proto::ReplyWriter;
 
 /// See the module documentation. `sources[i]` is the live value of the
 /// command's i-th key, if any.
-pub type GatherFn =
-    fn(argv: &[Bytes], sources: &[Option<&Value>], out: &mut ReplyWriter<'_>) -> Writes;
+pub type GatherFn = fn(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    cx: &GatherCx,
+) -> Writes;
+
+/// The settings a gathering command may need.
+pub struct GatherCx {
+    /// `proto-max-bulk-len`: also the bound on LCS's transient table.
+    pub proto_max_bulk_len: usize,
+}
 
 /// What a gathering command writes.
 #[derive(Default)]
@@ -65,7 +75,10 @@ pub fn run_local(
             .positions(argv)
             .map(|p| db.live(&argv[p], now))
             .collect();
-        f(argv, &sources, out)
+        let cx = GatherCx {
+            proto_max_bulk_len: ctx.node.config().proto_max_bulk_len,
+        };
+        f(argv, &sources, out, &cx)
     };
     for key in &writes.missed {
         ctx.notify(notify::KEY_MISS, "keymiss", key);
