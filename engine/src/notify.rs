@@ -115,6 +115,8 @@ pub struct Notifier {
     /// reports itself, as SINTERSTORE's).
     muted: Cell<bool>,
     events: RefCell<Vec<Event>>,
+    /// Whether `events` holds any: checked after every op, so a plain load.
+    pending: Cell<bool>,
 }
 
 impl Notifier {
@@ -134,17 +136,19 @@ impl Notifier {
             name,
             key: Bytes::copy_from_slice(key),
         });
+        self.pending.set(true);
     }
 
     /// Whether events wait to be published.
     #[inline]
     pub fn pending(&self) -> bool {
-        !self.events.borrow().is_empty()
+        self.pending.get()
     }
 
     /// The (channel, message) pairs of every recorded event, in order.
     pub fn take_messages(&self) -> Vec<(Bytes, Bytes)> {
         let flags = self.flags.get();
+        self.pending.set(false);
         let events = std::mem::take(&mut *self.events.borrow_mut());
         let mut out = Vec::with_capacity(events.len() * 2);
         for e in events {
