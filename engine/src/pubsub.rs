@@ -262,44 +262,86 @@ impl PubSub {
 }
 
 /// One client's subscriptions (on the connection; the core's [`PubSub`]
-/// holds the same facts by channel).
+/// holds the same facts by channel). Most clients never subscribe: the
+/// sets live behind one box made at the first subscription, and `any`,
+/// asked for every command, reads one counter.
 #[derive(Default)]
 pub struct Subscriptions {
-    channels: HashSet<Bytes, ahash::RandomState>,
-    patterns: HashSet<Bytes, ahash::RandomState>,
-    shard_channels: HashSet<Bytes, ahash::RandomState>,
+    /// Subscriptions of every kind.
+    total: usize,
+    /// Channels, patterns and shard channels, in `Kind` order.
+    sets: Option<Box<[HashSet<Bytes, ahash::RandomState>; 3]>>,
 }
 
 impl Subscriptions {
     /// Whether the client subscribes to anything (then, in RESP2, only the
     /// subscription commands, PING, QUIT and RESET are allowed).
+    #[inline]
     pub fn any(&self) -> bool {
-        !(self.channels.is_empty() && self.patterns.is_empty() && self.shard_channels.is_empty())
+        self.total > 0
     }
 
-    pub fn of(&mut self, kind: Kind) -> &mut HashSet<Bytes, ahash::RandomState> {
+    fn slot(kind: Kind) -> usize {
         match kind {
-            Kind::Channel => &mut self.channels,
-            Kind::Pattern => &mut self.patterns,
-            Kind::ShardChannel => &mut self.shard_channels,
+            Kind::Channel => 0,
+            Kind::Pattern => 1,
+            Kind::ShardChannel => 2,
         }
+    }
+
+    /// Adds a subscription; false if the client had it.
+    pub fn insert(&mut self, kind: Kind, name: &Bytes) -> bool {
+        let sets = self.sets.get_or_insert_with(Default::default);
+        let added = sets[Self::slot(kind)].insert(name.clone());
+        self.total += usize::from(added);
+        added
+    }
+
+    /// Ends a subscription; false if the client did not have it.
+    pub fn remove(&mut self, kind: Kind, name: &[u8]) -> bool {
+        let Some(sets) = &mut self.sets else {
+            return false;
+        };
+        let removed = sets[Self::slot(kind)].remove(name);
+        self.total -= usize::from(removed);
+        removed
+    }
+
+    /// The names subscribed to, of one kind.
+    pub fn names(&self, kind: Kind) -> Vec<Bytes> {
+        self.sets
+            .as_ref()
+            .map(|sets| sets[Self::slot(kind)].iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn len(&self, kind: Kind) -> usize {
+        self.sets
+            .as_ref()
+            .map_or(0, |sets| sets[Self::slot(kind)].len())
     }
 
     /// The count a (un)subscribe reply carries: channels and patterns
     /// together, shard channels on their own (as Redis counts them).
     pub fn count(&self, kind: Kind) -> usize {
         match kind {
-            Kind::Channel | Kind::Pattern => self.channels.len() + self.patterns.len(),
-            Kind::ShardChannel => self.shard_channels.len(),
+            Kind::Channel | Kind::Pattern => self.len(Kind::Channel) + self.len(Kind::Pattern),
+            Kind::ShardChannel => self.len(Kind::ShardChannel),
         }
     }
 
     /// Ends every subscription, in this core's registry too.
     pub fn clear(&mut self, registry: &mut PubSub, client_id: u64) {
-        for kind in [Kind::Channel, Kind::Pattern, Kind::ShardChannel] {
-            for name in self.of(kind).drain() {
-                registry.unsubscribe(kind, &name, client_id);
+        if let Some(sets) = self.sets.take() {
+            for (kind, set) in [Kind::Channel, Kind::Pattern, Kind::ShardChannel]
+                .into_iter()
+                .zip(sets.iter())
+            {
+                for name in set {
+                    registry.unsubscribe(kind, name, client_id);
+                }
             }
         }
+        self.total = 0;
     }
 }

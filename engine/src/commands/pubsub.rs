@@ -15,7 +15,7 @@ fn subscribe_generic(ctx: &mut ConnCtx<'_>, argv: &[Bytes], out: &mut ReplyWrite
     let (word, _) = kind.words();
     ctx.state.inbox.set_protocol(ctx.state.protocol);
     for name in &argv[1..] {
-        if ctx.state.subs.of(kind).insert(name.clone()) {
+        if ctx.state.subs.insert(kind, name) {
             ctx.node
                 .pubsub
                 .borrow_mut()
@@ -38,7 +38,7 @@ fn unsubscribe_generic(
     let names: Vec<Bytes> = if argv.len() > 1 {
         argv[1..].to_vec()
     } else {
-        ctx.state.subs.of(kind).iter().cloned().collect()
+        ctx.state.subs.names(kind)
     };
     if names.is_empty() {
         out.push(3);
@@ -48,7 +48,7 @@ fn unsubscribe_generic(
         return;
     }
     for name in &names {
-        if ctx.state.subs.of(kind).remove(name) {
+        if ctx.state.subs.remove(kind, name) {
             ctx.node
                 .pubsub
                 .borrow_mut()
