@@ -306,6 +306,28 @@ fn set_output_limits(c: &mut Config, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+// The setters of settings that Redis 7.0 also accepts under their old
+// ziplist names (both entries share one).
+fn set_hash_max_listpack_entries(c: &mut Config, a: &[String]) -> Result<(), String> {
+    c.hash_max_listpack_entries = int_in(a, 0, i64::MAX as u64)? as usize;
+    Ok(())
+}
+
+fn set_hash_max_listpack_value(c: &mut Config, a: &[String]) -> Result<(), String> {
+    c.hash_max_listpack_value = memory_in(a, 0)?;
+    Ok(())
+}
+
+fn set_zset_max_listpack_entries(c: &mut Config, a: &[String]) -> Result<(), String> {
+    c.zset_max_listpack_entries = int_in(a, 0, i64::MAX as u64)? as usize;
+    Ok(())
+}
+
+fn set_zset_max_listpack_value(c: &mut Config, a: &[String]) -> Result<(), String> {
+    c.zset_max_listpack_value = memory_in(a, 0)?;
+    Ok(())
+}
+
 /// Every setting, in the order CONFIG GET * lists them.
 pub static SETTINGS: &[Setting] = &[
     Setting {
@@ -458,38 +480,26 @@ pub static SETTINGS: &[Setting] = &[
     Setting {
         name: "hash-max-listpack-entries",
         get: |c| c.hash_max_listpack_entries.to_string(),
-        set: |c, a| {
-            c.hash_max_listpack_entries = int_in(a, 0, i64::MAX as u64)? as usize;
-            Ok(())
-        },
+        set: set_hash_max_listpack_entries,
         mutable: true,
     },
     // Redis 7.0 still accepts the ziplist names of the hash settings.
     Setting {
         name: "hash-max-ziplist-entries",
         get: |c| c.hash_max_listpack_entries.to_string(),
-        set: |c, a| {
-            c.hash_max_listpack_entries = int_in(a, 0, i64::MAX as u64)? as usize;
-            Ok(())
-        },
+        set: set_hash_max_listpack_entries,
         mutable: true,
     },
     Setting {
         name: "hash-max-listpack-value",
         get: |c| c.hash_max_listpack_value.to_string(),
-        set: |c, a| {
-            c.hash_max_listpack_value = memory_in(a, 0)?;
-            Ok(())
-        },
+        set: set_hash_max_listpack_value,
         mutable: true,
     },
     Setting {
         name: "hash-max-ziplist-value",
         get: |c| c.hash_max_listpack_value.to_string(),
-        set: |c, a| {
-            c.hash_max_listpack_value = memory_in(a, 0)?;
-            Ok(())
-        },
+        set: set_hash_max_listpack_value,
         mutable: true,
     },
     Setting {
@@ -528,38 +538,26 @@ pub static SETTINGS: &[Setting] = &[
     Setting {
         name: "zset-max-listpack-entries",
         get: |c| c.zset_max_listpack_entries.to_string(),
-        set: |c, a| {
-            c.zset_max_listpack_entries = int_in(a, 0, i64::MAX as u64)? as usize;
-            Ok(())
-        },
+        set: set_zset_max_listpack_entries,
         mutable: true,
     },
     // Redis 7.0 still accepts the ziplist names of the sorted set settings.
     Setting {
         name: "zset-max-ziplist-entries",
         get: |c| c.zset_max_listpack_entries.to_string(),
-        set: |c, a| {
-            c.zset_max_listpack_entries = int_in(a, 0, i64::MAX as u64)? as usize;
-            Ok(())
-        },
+        set: set_zset_max_listpack_entries,
         mutable: true,
     },
     Setting {
         name: "zset-max-listpack-value",
         get: |c| c.zset_max_listpack_value.to_string(),
-        set: |c, a| {
-            c.zset_max_listpack_value = memory_in(a, 0)?;
-            Ok(())
-        },
+        set: set_zset_max_listpack_value,
         mutable: true,
     },
     Setting {
         name: "zset-max-ziplist-value",
         get: |c| c.zset_max_listpack_value.to_string(),
-        set: |c, a| {
-            c.zset_max_listpack_value = memory_in(a, 0)?;
-            Ok(())
-        },
+        set: set_zset_max_listpack_value,
         mutable: true,
     },
     Setting {

@@ -40,6 +40,15 @@ fn accounts() -> Vec<String> {
     keys
 }
 
+/// `name` (MSET or MSETNX) of every key to `value`.
+fn set_all(name: &str, keys: &[String], value: impl redis::ToRedisArgs + Copy) -> redis::Cmd {
+    let mut cmd = redis::cmd(name);
+    for k in keys {
+        cmd.arg(k).arg(value);
+    }
+    cmd
+}
+
 /// A small deterministic random source for the load.
 struct Rng(u64);
 
@@ -58,11 +67,7 @@ fn transfers_across_shards_are_never_seen_half_done() {
     let port = server.port;
     let keys = Arc::new(accounts());
     let mut c = client(port);
-    let mut init = redis::cmd("MSET");
-    for k in keys.iter() {
-        init.arg(k).arg(BALANCE);
-    }
-    let _: () = init.query(&mut c).unwrap();
+    let _: () = set_all("MSET", &keys, BALANCE).query(&mut c).unwrap();
     let total = BALANCE * ACCOUNTS as i64;
     let deadline = Instant::now() + LOAD_TIME;
     let transfers = Arc::new(AtomicU64::new(0));
@@ -147,11 +152,7 @@ fn mset_and_del_across_shards_are_atomic() {
             let mut v = 0u64;
             while Instant::now() < deadline {
                 v += 1;
-                let mut mset = redis::cmd("MSET");
-                for k in keys.iter() {
-                    mset.arg(k).arg(v);
-                }
-                let _: () = mset.query(&mut c).unwrap();
+                let _: () = set_all("MSET", &keys, v).query(&mut c).unwrap();
                 if v.is_multiple_of(3) {
                     let n: usize = redis::cmd("DEL").arg(&keys[..]).query(&mut c).unwrap();
                     assert_eq!(n, ACCOUNTS);
@@ -377,11 +378,7 @@ fn msetnx_races_have_one_winner_and_no_partial_sets() {
                         let _: () = redis::cmd("DEL").arg(&keys[..]).query(&mut c).unwrap();
                     }
                     barrier.wait();
-                    let mut m = redis::cmd("MSETNX");
-                    for k in keys.iter() {
-                        m.arg(k).arg(id);
-                    }
-                    let won: i64 = m.query(&mut c).unwrap();
+                    let won: i64 = set_all("MSETNX", &keys, id).query(&mut c).unwrap();
                     wins.push(won);
                     barrier.wait();
                     if id == 0 {
@@ -413,11 +410,7 @@ fn swapdb_and_flushall_across_shards_are_atomic() {
     let mut c = client(port);
     let fill = |c: &mut redis::Connection, db: i64, value: &str| {
         let _: () = redis::cmd("SELECT").arg(db).query(c).unwrap();
-        let mut m = redis::cmd("MSET");
-        for k in keys.iter() {
-            m.arg(k).arg(value);
-        }
-        let _: () = m.query(c).unwrap();
+        let _: () = set_all("MSET", &keys, value).query(c).unwrap();
         let _: () = redis::cmd("SELECT").arg(0).query(c).unwrap();
     };
     fill(&mut c, 0, "a");
@@ -457,11 +450,7 @@ fn swapdb_and_flushall_across_shards_are_atomic() {
         thread::spawn(move || {
             let mut c = client(port);
             while Instant::now() < deadline {
-                let mut m = redis::cmd("MSET");
-                for k in keys.iter() {
-                    m.arg(k).arg("x");
-                }
-                let _: () = m.query(&mut c).unwrap();
+                let _: () = set_all("MSET", &keys, "x").query(&mut c).unwrap();
                 let _: () = redis::cmd("FLUSHALL").query(&mut c).unwrap();
             }
         })

@@ -1,6 +1,6 @@
 //! The hash family: fields and values under one key (`keyspace/hash.rs`).
 
-use super::{read_entry, reply_empty_scan, Picker, ScanOptions};
+use super::{after_collection_write, read_entry, reply_empty_scan, Picker, ScanOptions};
 use crate::command::args::parse_i64;
 use crate::command::long_double::{self, AddError};
 use crate::command::{arity_error, Acl, CmdError, CommandSpec, Exec, Flags};
@@ -171,15 +171,7 @@ fn hdel(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     };
     let removed = argv[2..].iter().filter(|f| hash.remove(f)).count();
     let emptied = hash.is_empty();
-    if removed > 0 {
-        ctx.notify(notify::HASH, "hdel", &argv[1]);
-    }
-    if emptied {
-        ctx.db().remove(&argv[1]);
-        ctx.notify(notify::GENERIC, "del", &argv[1]);
-    } else if removed > 0 {
-        ctx.db().touch(&argv[1]);
-    }
+    after_collection_write(ctx, &argv[1], notify::HASH, "hdel", removed > 0, emptied);
     out.integer(removed as i64);
 }
 

@@ -2,7 +2,7 @@
 //! RPOPLPUSH, LMPOP and the blocking pops span keys or wait, and come with
 //! cross-shard transactions.
 
-use super::read_entry;
+use super::{after_collection_write, read_entry};
 use crate::command::args::parse_i64;
 use crate::command::{arity_error, Acl, ArgCursor, CmdError, CommandSpec, Exec, Flags};
 use crate::keyspace::list::List;
@@ -47,19 +47,6 @@ fn existing_list<'a>(
             Value::List(l) => Ok(Some(l)),
             _ => Err(CmdError::WrongType),
         },
-    }
-}
-
-/// After a write `event` that removed elements: the event, then a list
-/// left empty is removed (which touches the key, event "del"), otherwise
-/// the key is touched.
-fn after_removal(ctx: &mut ShardCtx<'_>, key: &[u8], now_empty: bool, event: &'static str) {
-    ctx.notify(notify::LIST, event, key);
-    if now_empty {
-        ctx.db().remove(key);
-        ctx.notify(notify::GENERIC, "del", key);
-    } else {
-        ctx.db().touch(key);
     }
 }
 
@@ -188,7 +175,8 @@ fn pop(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>, front:
     };
     list.remove_range(if front { 0 } else { len - n }, n);
     let now_empty = list.is_empty();
-    after_removal(ctx, key, now_empty, if front { "lpop" } else { "rpop" });
+    let event = if front { "lpop" } else { "rpop" };
+    after_collection_write(ctx, key, notify::LIST, event, true, now_empty);
 }
 
 /// LPOP key [count]
@@ -282,7 +270,7 @@ fn lrem(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     let removed = list.remove_equal(&argv[3], count.unsigned_abs(), count < 0);
     let now_empty = list.is_empty();
     if removed > 0 {
-        after_removal(ctx, &argv[1], now_empty, "lrem");
+        after_collection_write(ctx, &argv[1], notify::LIST, "lrem", true, now_empty);
     }
     out.integer(removed as i64);
 }
@@ -307,7 +295,7 @@ fn ltrim(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     }
     // Redis signals the key modified whether or not anything was trimmed.
     let now_empty = list.is_empty();
-    after_removal(ctx, &argv[1], now_empty, "ltrim");
+    after_collection_write(ctx, &argv[1], notify::LIST, "ltrim", true, now_empty);
     out.ok();
 }
 

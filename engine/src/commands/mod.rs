@@ -34,6 +34,32 @@ pub fn read_entry<'a>(ctx: &'a mut ShardCtx<'_>, key: &[u8]) -> Option<&'a mut E
     found
 }
 
+/// After a write to the collection at `key` (class `class` of keyspace
+/// events): when it `changed` the collection, the event `event`; then a
+/// collection left empty is removed with its key (event "del" when the
+/// write changed it: a key never holds an empty collection), otherwise a
+/// change touches the key for WATCH. As Redis signals and notifies.
+pub fn after_collection_write(
+    ctx: &mut ShardCtx<'_>,
+    key: &[u8],
+    class: u32,
+    event: &'static str,
+    changed: bool,
+    emptied: bool,
+) {
+    if changed {
+        ctx.notify(class, event, key);
+    }
+    if emptied {
+        ctx.db().remove(key);
+        if changed {
+            ctx.notify(crate::notify::GENERIC, "del", key);
+        }
+    } else if changed {
+        ctx.db().touch(key);
+    }
+}
+
 /// Random picks for one command, seeded from the shard's `next_random()`
 /// before the command borrows its collection (SplitMix64; not for secrets).
 pub struct Picker(u64);

@@ -2,7 +2,7 @@
 //! SUNION, SDIFF and the *STORE forms span keys and come with cross-shard
 //! transactions.
 
-use super::{read_entry, reply_empty_scan, Picker, ScanOptions};
+use super::{after_collection_write, read_entry, reply_empty_scan, Picker, ScanOptions};
 use crate::command::args::parse_i64;
 use crate::command::{Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::commands::keys::parse_cursor;
@@ -90,15 +90,7 @@ fn srem(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     };
     let removed = argv[2..].iter().filter(|m| set.remove(m)).count();
     let emptied = set.is_empty();
-    if removed > 0 {
-        ctx.notify(notify::SET, "srem", &argv[1]);
-    }
-    if emptied {
-        ctx.db().remove(&argv[1]);
-        ctx.notify(notify::GENERIC, "del", &argv[1]);
-    } else if removed > 0 {
-        ctx.db().touch(&argv[1]);
-    }
+    after_collection_write(ctx, &argv[1], notify::SET, "srem", removed > 0, emptied);
     out.integer(removed as i64);
 }
 
@@ -181,10 +173,7 @@ fn spop(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
             for m in set.iter() {
                 write_member(m, out);
             }
-            ctx.db().remove(&argv[1]);
-            ctx.notify(notify::SET, "spop", &argv[1]);
-            ctx.notify(notify::GENERIC, "del", &argv[1]);
-            return;
+            return after_collection_write(ctx, &argv[1], notify::SET, "spop", true, true);
         }
         Some(n) => {
             // n < size, so it fits a usize and the picks are bounded by the set.
@@ -197,13 +186,7 @@ fn spop(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         }
     }
     let emptied = set.is_empty();
-    ctx.notify(notify::SET, "spop", &argv[1]);
-    if emptied {
-        ctx.db().remove(&argv[1]);
-        ctx.notify(notify::GENERIC, "del", &argv[1]);
-    } else {
-        ctx.db().touch(&argv[1]);
-    }
+    after_collection_write(ctx, &argv[1], notify::SET, "spop", true, emptied);
 }
 
 /// SRANDMEMBER key [count]

@@ -3,7 +3,7 @@
 //! forms, ZINTERCARD, ZRANGESTORE, ZMPOP and the blocking ones) come with
 //! cross-shard transactions.
 
-use super::{read_entry, reply_empty_scan, Picker, ScanOptions};
+use super::{after_collection_write, read_entry, reply_empty_scan, Picker, ScanOptions};
 use crate::command::args::{parse_f64, parse_i64};
 use crate::command::{Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::commands::keys::parse_cursor;
@@ -65,19 +65,10 @@ fn existing_zset<'a>(
 /// emptied set's removal is "del" after it, as in Redis.
 fn after_removal(ctx: &mut ShardCtx<'_>, key: &[u8], removed: usize, event: &'static str) {
     let now = ctx.now_ms;
-    if removed > 0 {
-        ctx.notify(notify::ZSET, event, key);
-    }
-    let db = ctx.db();
-    let empty = matches!(db.get(key, now).map(|e| &e.value), Some(Value::ZSet(z)) if z.is_empty());
-    if empty {
-        db.remove(key);
-        if removed > 0 {
-            ctx.notify(notify::GENERIC, "del", key);
-        }
-    } else if removed > 0 {
-        db.touch(key);
-    }
+    // A ZADD that created the set and then failed leaves it empty too.
+    let empty =
+        matches!(ctx.db().get(key, now).map(|e| &e.value), Some(Value::ZSet(z)) if z.is_empty());
+    after_collection_write(ctx, key, notify::ZSET, event, removed > 0, empty);
 }
 
 /// Writes one element of a range reply: with scores, RESP3 nests each pair
