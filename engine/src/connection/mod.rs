@@ -511,19 +511,18 @@ impl Connection {
             }
         };
         self.last_cmd = spec.name;
-        if self.state.protocol == Protocol::Resp2
-            && self.state.subs.any()
+        if self.state.subs.any()
+            && self.state.protocol == Protocol::Resp2
             && !allowed_when_subscribed(spec)
         {
             let name = spec.name;
             self.ready_error(&format!("ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"));
             return Planned::Done(false);
         }
-        if self.state.multi.is_some() && self.tx == TxId::NONE && queues_in_multi(spec) {
-            let argv = &self.args[argv_range];
-            if let Some(multi) = &mut self.state.multi {
-                multi.queue(spec, argv);
-            }
+        if let (Some(multi), TxId::NONE, true) =
+            (&mut self.state.multi, self.tx, queues_in_multi(spec))
+        {
+            multi.queue(spec, &self.args[argv_range]);
             self.ready_simple(b"QUEUED");
             return Planned::Done(false);
         }
@@ -751,20 +750,20 @@ impl Connection {
     fn single(&mut self, spec: &'static CommandSpec, i: usize, s: usize) {
         let head = self.head(spec);
         let op = head.op(self.requests[i].clone());
-        if self.direct
-            && s == self.node.id.0
-            && !self.locked_here(spec, &self.args[op.args.clone()])
-        {
+        if self.direct && s == self.node.id.0 {
             let mut shard = self.node.shard.borrow_mut();
-            run_op(
-                &self.node,
-                &mut shard,
-                self.now_ms,
-                &op,
-                &self.args,
-                &mut self.outbuf,
-            );
-            return;
+            let args = &self.args[op.args.clone()];
+            if !(shard.locks.any_held() && shard.locks.blocks(&op, args)) {
+                run_op(
+                    &self.node,
+                    &mut shard,
+                    self.now_ms,
+                    &op,
+                    &self.args,
+                    &mut self.outbuf,
+                );
+                return;
+            }
         }
         self.direct = false;
         let argv = &self.args[op.args];

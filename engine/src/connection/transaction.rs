@@ -263,33 +263,19 @@ impl Connection {
             }
         }
         let base = self.head(transactions::exec_spec());
-        let lock = OpHead {
-            kind: OpKind::Lock,
-            ..base
-        };
-        let unlock = OpHead {
-            kind: OpKind::Unlock,
-            ..base
-        };
+        let at = |kind| OpHead { kind, ..base };
         // Where the answers of the watch checks will be.
         let mut check_refs: Vec<(usize, usize)> = Vec::new();
-        let whole_lock = OpHead {
-            kind: OpKind::LockWhole,
-            ..base
-        };
         let single = touched.len() <= 1;
         // One shard: its batch runs to the end at once, so a gate is enough.
-        let key_lock = if single && !whole {
-            OpHead {
-                kind: OpKind::Gate,
-                ..base
-            }
+        let key_lock = at(if single && !whole {
+            OpKind::Gate
         } else {
-            lock
-        };
+            OpKind::Lock
+        });
         let push_locks = |this: &mut Connection, s: usize, refs: &mut Vec<(usize, usize)>| {
             if whole {
-                this.batches[s].push(&whole_lock, []);
+                this.batches[s].push(&at(OpKind::LockWhole), []);
             }
             if let Some(list) = keys.get(&s) {
                 this.batches[s].push(&key_lock, list.iter());
@@ -325,20 +311,17 @@ impl Connection {
                 }
             }
         }
-        let whole_unlock = OpHead {
-            kind: OpKind::UnlockWhole,
-            ..base
-        };
+        // A gate takes nothing, so it has nothing to give back.
         let push_unlocks = |this: &mut Connection, locked: &[usize]| {
             for &s in locked {
                 match keys.get(&s) {
                     Some(list) if key_lock.kind == OpKind::Lock => {
-                        this.batches[s].push(&unlock, list.iter());
+                        this.batches[s].push(&at(OpKind::Unlock), list.iter());
                     }
                     _ => {}
                 }
                 if whole {
-                    this.batches[s].push(&whole_unlock, []);
+                    this.batches[s].push(&at(OpKind::UnlockWhole), []);
                 }
             }
         };

@@ -68,27 +68,21 @@ impl Locks {
 
     /// Whether `op` (its arguments are `args`) must wait.
     pub fn blocks(&self, op: &Op, args: &[Bytes]) -> bool {
-        if matches!(
-            op.kind,
-            OpKind::Unlock | OpKind::UnlockWhole | OpKind::Unwatch
-        ) {
-            return false;
-        }
-        if self.whole.is_some_and(|t| t != op.tx) {
-            return true;
-        }
+        let others_hold = |k: &[u8]| self.holder(k).is_some_and(|t| t != op.tx);
         match op.kind {
+            // Releases never wait.
             OpKind::Unlock | OpKind::UnlockWhole | OpKind::Unwatch => false,
+            // Everything else waits while another transaction holds the
+            // whole shard.
+            _ if self.whole.is_some_and(|t| t != op.tx) => true,
             OpKind::Watch | OpKind::CheckWatch => false,
             // Behind every key held by others and every request ahead.
             OpKind::LockWhole => self.held.values().any(|&t| t != op.tx) || !self.parked.is_empty(),
             // A transfer's reads and writes run under its own locks.
-            OpKind::Peek | OpKind::Put | OpKind::Exists | OpKind::Delete => args
-                .first()
-                .is_some_and(|k| self.holder(k).is_some_and(|t| t != op.tx)),
-            OpKind::Lock | OpKind::Gate => args
-                .iter()
-                .any(|k| self.holder(k).is_some_and(|t| t != op.tx) || self.wanted(k)),
+            OpKind::Peek | OpKind::Put | OpKind::Exists | OpKind::Delete => {
+                args.first().is_some_and(|k| others_hold(k))
+            }
+            OpKind::Lock | OpKind::Gate => args.iter().any(|k| others_hold(k) || self.wanted(k)),
             OpKind::Command | OpKind::Quiet => {
                 if !self.any_held() {
                     return false;
@@ -97,12 +91,9 @@ impl Locks {
                 if keys.peek().is_none() {
                     // A write without keys (FLUSHDB) waits for every
                     // transaction of others to end.
-                    return op.spec.flags.contains(Flags::WRITE)
-                        && op.tx == TxId::NONE
-                        && self.any_held();
+                    return op.spec.flags.contains(Flags::WRITE) && op.tx == TxId::NONE;
                 }
-                keys.into_iter()
-                    .any(|p| self.holder(&args[p]).is_some_and(|t| t != op.tx))
+                keys.any(|p| others_hold(&args[p]))
             }
         }
     }
