@@ -1,13 +1,15 @@
 //! The hash family: fields and values under one key (`keyspace/hash.rs`).
 
-use super::{after_collection_write, read_entry, reply_empty_scan, Picker, ScanOptions};
+use super::{
+    after_collection_write, parse_random_count, random_reply_len, read_entry, reply_empty_scan,
+    Picker, ScanOptions,
+};
 use crate::command::args::parse_i64;
 use crate::command::long_double::{self, AddError};
 use crate::command::{arity_error, Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::commands::keys::parse_cursor;
 use crate::keyspace::hash::{Hash, HashLimits};
 use crate::keyspace::Value;
-use crate::limits::RANDOM_REPLY_LEN_MAX;
 use crate::notify;
 use crate::shard::ShardCtx;
 use bytes::Bytes;
@@ -354,10 +356,9 @@ fn hrandfield(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>)
             Err(e) => e.reply(out),
         };
     }
-    let count = match parse_i64(&argv[2]) {
-        None => return CmdError::NotInteger.reply(out),
-        Some(i64::MIN) => return CmdError::CountOutOfLongRange.reply(out),
-        Some(n) => n,
+    let count = match parse_random_count(&argv[2]) {
+        Ok(n) => n,
+        Err(e) => return e.reply(out),
     };
     let with_values = argv.len() == 4;
     if argv.len() > 4 || (with_values && !argv[3].eq_ignore_ascii_case(b"WITHVALUES")) {
@@ -372,13 +373,10 @@ fn hrandfield(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>)
         Err(e) => return e.reply(out),
     };
     let size = hash.len();
-    let n = count.unsigned_abs();
-    let reply_len = if count < 0 { n } else { n.min(size as u64) };
-    if reply_len > RANDOM_REPLY_LEN_MAX {
-        return CmdError::OutOfRange.reply(out);
-    }
-    // Checked against the collection's size or RANDOM_REPLY_LEN_MAX above.
-    let reply_len = reply_len as usize;
+    let reply_len = match random_reply_len(count, size) {
+        Ok(n) => n,
+        Err(e) => return e.reply(out),
+    };
     // RESP3 nests each pair in an array (not a map: a negative count
     // repeats fields), RESP2 flattens them, as Redis 7.0.
     let nested = with_values && out.protocol() == Protocol::Resp3;

@@ -60,6 +60,31 @@ pub fn after_collection_write(
     }
 }
 
+/// The count of SRANDMEMBER, HRANDFIELD and ZRANDMEMBER, as Redis 7.0
+/// parses it (i64::MIN has no magnitude).
+pub fn parse_random_count(arg: &[u8]) -> Result<i64, crate::command::CmdError> {
+    use crate::command::CmdError;
+    match crate::command::args::parse_i64(arg) {
+        None => Err(CmdError::NotInteger),
+        Some(i64::MIN) => Err(CmdError::CountOutOfLongRange),
+        Some(n) => Ok(n),
+    }
+}
+
+/// How many elements a random reply of `count` over a collection of
+/// `size` holds: at most `size` distinct ones for a positive count,
+/// exactly `-count` (repeats allowed) for a negative one; refused past
+/// `RANDOM_REPLY_LEN_MAX` before anything is allocated.
+pub fn random_reply_len(count: i64, size: usize) -> Result<usize, crate::command::CmdError> {
+    let n = count.unsigned_abs();
+    let len = if count < 0 { n } else { n.min(size as u64) };
+    if len > crate::limits::RANDOM_REPLY_LEN_MAX {
+        return Err(crate::command::CmdError::OutOfRange);
+    }
+    // Bounded by RANDOM_REPLY_LEN_MAX just above.
+    Ok(len as usize)
+}
+
 /// Random picks for one command, seeded from the shard's `next_random()`
 /// before the command borrows its collection (SplitMix64; not for secrets).
 pub struct Picker(u64);

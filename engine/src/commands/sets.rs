@@ -2,13 +2,15 @@
 //! SUNION, SDIFF and the *STORE forms span keys and come with cross-shard
 //! transactions.
 
-use super::{after_collection_write, read_entry, reply_empty_scan, Picker, ScanOptions};
+use super::{
+    after_collection_write, parse_random_count, random_reply_len, read_entry, reply_empty_scan,
+    Picker, ScanOptions,
+};
 use crate::command::args::parse_i64;
 use crate::command::{Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::commands::keys::parse_cursor;
 use crate::keyspace::set::{Member, Set};
 use crate::keyspace::Value;
-use crate::limits::RANDOM_REPLY_LEN_MAX;
 use crate::notify;
 use crate::shard::ShardCtx;
 use crate::txn::gather::{missed, GatherCx, Writes};
@@ -197,11 +199,10 @@ fn srandmember(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
     if argv.len() > 3 {
         return CmdError::Syntax.reply(out);
     }
-    let count = match argv.get(2).map(|c| parse_i64(c)) {
+    let count = match argv.get(2).map(|c| parse_random_count(c)) {
         None => None,
-        Some(None) => return CmdError::NotInteger.reply(out),
-        Some(Some(i64::MIN)) => return CmdError::CountOutOfLongRange.reply(out),
-        Some(Some(n)) => Some(n),
+        Some(Err(e)) => return e.reply(out),
+        Some(Ok(n)) => Some(n),
     };
     let mut picker = Picker::new(ctx);
     let set = match read_set(ctx, &argv[1]) {
@@ -214,13 +215,10 @@ fn srandmember(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
     let Some(count) = count else {
         return write_member(set.at(picker.below(size)), out);
     };
-    let n = count.unsigned_abs();
-    let reply_len = if count < 0 { n } else { n.min(size as u64) };
-    if reply_len > RANDOM_REPLY_LEN_MAX {
-        return CmdError::OutOfRange.reply(out);
-    }
-    // Bounded by the set's size or RANDOM_REPLY_LEN_MAX just above.
-    let reply_len = reply_len as usize;
+    let reply_len = match random_reply_len(count, size) {
+        Ok(n) => n,
+        Err(e) => return e.reply(out),
+    };
     out.array(reply_len);
     if count < 0 {
         for _ in 0..reply_len {

@@ -3,14 +3,16 @@
 //! forms, ZINTERCARD, ZRANGESTORE, ZMPOP and the blocking ones) come with
 //! cross-shard transactions.
 
-use super::{after_collection_write, read_entry, reply_empty_scan, Picker, ScanOptions};
+use super::{
+    after_collection_write, parse_random_count, random_reply_len, read_entry, reply_empty_scan,
+    Picker, ScanOptions,
+};
 use crate::command::args::{parse_f64, parse_i64};
 use crate::command::{Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::commands::keys::parse_cursor;
 use crate::keyspace::zset::range::{LexRange, ScoreRange};
 use crate::keyspace::zset::{AddError, AddFlags, Added, ZSet, ZsetLimits};
 use crate::keyspace::Value;
-use crate::limits::RANDOM_REPLY_LEN_MAX;
 use crate::notify;
 use crate::shard::ShardCtx;
 use crate::txn::gather::{missed, GatherCx, Writes};
@@ -1179,10 +1181,9 @@ fn zrandmember(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
             Err(e) => e.reply(out),
         };
     }
-    let count = match parse_i64(&argv[2]) {
-        None => return CmdError::NotInteger.reply(out),
-        Some(i64::MIN) => return CmdError::CountOutOfLongRange.reply(out),
-        Some(n) => n,
+    let count = match parse_random_count(&argv[2]) {
+        Ok(n) => n,
+        Err(e) => return e.reply(out),
     };
     let with_scores = argv.len() == 4;
     if argv.len() > 4 || (with_scores && !argv[3].eq_ignore_ascii_case(b"WITHSCORES")) {
@@ -1197,13 +1198,10 @@ fn zrandmember(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
         Err(e) => return e.reply(out),
     };
     let size = zset.len();
-    let n = count.unsigned_abs();
-    let reply_len = if count < 0 { n } else { n.min(size as u64) };
-    if reply_len > RANDOM_REPLY_LEN_MAX {
-        return CmdError::OutOfRange.reply(out);
-    }
-    // Checked against the set's size or RANDOM_REPLY_LEN_MAX above.
-    let reply_len = reply_len as usize;
+    let reply_len = match random_reply_len(count, size) {
+        Ok(n) => n,
+        Err(e) => return e.reply(out),
+    };
     range_header(out, reply_len, with_scores);
     if count >= 0 && reply_len == size {
         // The whole set, from the highest score down, as Redis 7.0 replies.
