@@ -5,6 +5,22 @@
 use super::CmdError;
 use bytes::Bytes;
 
+/// An int as Redis's `getIntFromObjectOrReply` reads one: an integer (else
+/// `NotInteger`) that fits 32 bits (else `NotInt32`).
+pub fn parse_int(s: &[u8]) -> Result<i32, CmdError> {
+    let n = parse_i64(s).ok_or(CmdError::NotInteger)?;
+    i32::try_from(n).map_err(|_| CmdError::NotInt32)
+}
+
+/// A database index (SELECT, MOVE, COPY ... DB): an int, then one of the
+/// `databases`.
+pub fn parse_db_index(s: &[u8], databases: usize) -> Result<usize, CmdError> {
+    usize::try_from(parse_int(s)?)
+        .ok()
+        .filter(|&i| i < databases)
+        .ok_or(CmdError::DbIndexOutOfRange)
+}
+
 /// Parses an i64 exactly as Redis's `string2ll`: optional '-', no '+', no
 /// spaces, no leading zeros (except "0" itself), no overflow.
 pub fn parse_i64(s: &[u8]) -> Option<i64> {

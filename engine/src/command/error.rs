@@ -17,6 +17,8 @@ pub enum CmdError {
     Syntax,
     WrongType,
     NotInteger,
+    /// An integer that does not fit C's int (Redis's `getIntFromObject`).
+    NotInt32,
     NotFloat,
     Overflow,
     NanOrInfinity,
@@ -102,6 +104,9 @@ impl CmdError {
                 "WRONGTYPE Operation against a key holding the wrong kind of value"
             }
             CmdError::NotInteger => "ERR value is not an integer or out of range",
+            CmdError::NotInt32 => {
+                "ERR value is out of range, value must between -2147483648 and 2147483647"
+            }
             CmdError::NotFloat => "ERR value is not a valid float",
             CmdError::Overflow => "ERR increment or decrement would overflow",
             CmdError::NanOrInfinity => "ERR increment would produce NaN or Infinity",
@@ -194,6 +199,7 @@ mod tests {
             CmdError::Syntax,
             CmdError::WrongType,
             CmdError::NotInteger,
+            CmdError::NotInt32,
             CmdError::NotFloat,
             CmdError::Overflow,
             CmdError::NanOrInfinity,

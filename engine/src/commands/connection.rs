@@ -1,7 +1,7 @@
 //! The connection family: PING, ECHO, HELLO, AUTH, SELECT, QUIT, RESET and
 //! CLIENT. These run on the connection's own core.
 
-use crate::command::args::parse_i64;
+use crate::command::args::{parse_db_index, parse_i64};
 use crate::command::{arity_error, Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::connection::ConnCtx;
 use crate::dispatch::{Part, Parts};
@@ -135,17 +135,13 @@ fn hello(ctx: &mut ConnCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
 
 /// SELECT index
 fn select(ctx: &mut ConnCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
-    let Some(index) = parse_i64(&argv[1]) else {
-        return CmdError::NotInteger.reply(out);
-    };
-    let databases = ctx.node.config().databases;
-    match usize::try_from(index) {
-        Ok(i) if i < databases => {
+    match parse_db_index(&argv[1], ctx.node.config().databases) {
+        Ok(i) => {
             ctx.state.db = i;
             ctx.update_info(|info| info.db = i);
             out.ok();
         }
-        _ => CmdError::DbIndexOutOfRange.reply(out),
+        Err(e) => e.reply(out),
     }
 }
 

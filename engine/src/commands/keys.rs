@@ -1,7 +1,7 @@
 //! The keyspace family: existence, deletion, types, expiry, iteration.
 
 use super::read_entry;
-use crate::command::args::parse_i64;
+use crate::command::args::{parse_db_index, parse_i64};
 use crate::command::{Acl, ArgCursor, CmdError, CommandSpec, Exec, Flags};
 use crate::dispatch::{merge_array_concat, merge_sum, Part, Parts};
 use crate::keyspace::glob::glob_match;
@@ -395,12 +395,9 @@ fn object_help(
 /// MOVE key db — both databases are on this shard (a key's shard does not
 /// depend on its database).
 fn move_(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
-    let Some(target) = parse_i64(&argv[2]) else {
-        return CmdError::NotInteger.reply(out);
-    };
-    let dst = match usize::try_from(target) {
-        Ok(d) if d < ctx.shard.dbs.len() => d,
-        _ => return CmdError::DbIndexOutOfRange.reply(out),
+    let dst = match parse_db_index(&argv[2], ctx.shard.dbs.len()) {
+        Ok(d) => d,
+        Err(e) => return e.reply(out),
     };
     if dst == ctx.db {
         return CmdError::SameObject.reply(out);

@@ -1,6 +1,6 @@
 //! The server family: DBSIZE, FLUSHDB, FLUSHALL, INFO, CONFIG, TIME, SHUTDOWN.
 
-use crate::command::args::parse_i64;
+use crate::command::args::parse_int;
 use crate::command::{arity_error, Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::config::{ConfigError, SETTINGS};
 use crate::connection::ConnCtx;
@@ -70,8 +70,11 @@ fn flush(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>, all:
 /// shard whole.
 fn swapdb(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) -> Part {
     let start = out.buf().len();
+    // Redis's getIntFromObjectOrReply with its own message for both.
     let index = |arg: &[u8], which: &str| -> Result<i64, String> {
-        parse_i64(arg).ok_or_else(|| format!("ERR invalid {which} DB index"))
+        parse_int(arg)
+            .map(i64::from)
+            .map_err(|_| format!("ERR invalid {which} DB index"))
     };
     let ids = index(&argv[1], "first").and_then(|a| Ok((a, index(&argv[2], "second")?)));
     let databases = ctx.shard.dbs.len();

@@ -4,7 +4,7 @@
 //! connection runs it as a transaction over the two shards (peek at the
 //! source and the destination, decide with [`decide`], then write both).
 
-use crate::command::args::parse_i64;
+use crate::command::args::parse_db_index;
 use crate::command::CmdError;
 use crate::notify;
 use crate::shard::ShardCtx;
@@ -72,11 +72,7 @@ pub fn parse_copy(argv: &[Bytes], databases: usize) -> Result<Transfer, CmdError
             replace = true;
         } else if opt.eq_ignore_ascii_case(b"DB") && i + 1 < argv.len() {
             i += 1;
-            let db = parse_i64(&argv[i]).ok_or(CmdError::NotInteger)?;
-            match usize::try_from(db) {
-                Ok(d) if d < databases => dst_db = Some(d),
-                _ => return Err(CmdError::DbIndexOutOfRange),
-            }
+            dst_db = Some(parse_db_index(&argv[i], databases)?);
         } else {
             return Err(CmdError::Syntax);
         }
