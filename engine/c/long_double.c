@@ -1,5 +1,6 @@
 /*
- * Redis's long double arithmetic for INCRBYFLOAT (and later HINCRBYFLOAT),
+ * Redis's long double arithmetic for INCRBYFLOAT and HINCRBYFLOAT, and its
+ * reading of blocking commands' timeouts,
  * kept in C because Rust has no long double: the sum must be computed in the
  * same 80-bit x87 format and printed by the same libc as Redis 7.0 does, or
  * replies differ (0.1 + 0.2 is "0.3" there, 0.30000000000000004 in f64).
@@ -88,4 +89,22 @@ long shoal_ld_add_human(const char *value, size_t value_len, const char *incr,
     if (isnan(sum) || isinf(sum)) return -3;
     if (out_cap < MAX_LONG_DOUBLE_CHARS) return 0;
     return (long)format_ld_human(out, MAX_LONG_DOUBLE_CHARS, sum);
+}
+
+/*
+ * A blocking command's timeout in seconds, as Redis 7.0's
+ * getTimeoutFromObjectOrReply reads it: parsed as a long double, times
+ * 1000, cast to long long. The cast of a value out of range is what x86-64
+ * gives (LLONG_MIN), written out so that it is defined here. Returns 0 when
+ * the text is not a valid float, else 1 with the milliseconds in *ms.
+ */
+int shoal_ld_timeout_ms(const char *s, size_t len, long long *ms) {
+    long double value, scaled;
+    if (!parse_ld(s, len, &value)) return 0;
+    scaled = value * 1000.0;
+    if (scaled >= -9223372036854775808.0L && scaled < 9223372036854775808.0L)
+        *ms = (long long)scaled;
+    else
+        *ms = (-9223372036854775807LL - 1);
+    return 1;
 }

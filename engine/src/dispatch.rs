@@ -6,6 +6,7 @@
 //! over all) are merged by their [`MergeFn`](crate::command::MergeFn) from
 //! the parts of every shard.
 
+use crate::blocking::{self, Claim, Waiter};
 use crate::command::{CommandSpec, Exec};
 use crate::global::unix_ms;
 use crate::keyspace::{Value, WatchMark};
@@ -98,6 +99,14 @@ pub enum OpKind {
     /// encoded [`WatchMark`] per key. The part is 1 when one was modified
     /// (and then the rest of the batch's commands do not run), else 0.
     CheckWatch,
+    /// A blocking command (`spec` blocks) that waits for its keys on this
+    /// shard if none is ready, holding the batch's claim (see
+    /// `blocking.rs`); the last op of its batch. The part is its reply,
+    /// or [`blocking::NOT_SERVED`] or [`blocking::RETRY`].
+    Block,
+    /// Withdraws the `Block` op of the same client and claim, if it still
+    /// waits.
+    Unblock,
 }
 
 /// One command (or one shard's share of it) to run on a shard.
@@ -120,6 +129,8 @@ pub struct ShardBatch {
     pub args: Vec<Bytes>,
     /// Values that `Put` ops store, by the index of their op.
     pub values: Vec<(usize, Value, u64)>,
+    /// The claim of a `Block` or `Unblock` op.
+    pub claim: Option<Claim>,
 }
 
 impl ShardBatch {
@@ -130,6 +141,7 @@ impl ShardBatch {
         self.ops.clear();
         self.args.clear();
         self.values.clear();
+        self.claim = None;
     }
     /// Queues an op like `head` whose arguments are `args`; returns its index.
     pub fn push<'a>(&mut self, head: &OpHead, args: impl IntoIterator<Item = &'a Bytes>) -> usize {
@@ -183,10 +195,18 @@ impl Sink {
     }
 }
 
+/// Why a batch stopped before its end.
+enum Stop {
+    /// The op at this index waits for a lock.
+    Lock(usize),
+    /// The `Block` op at this index waits for its keys.
+    Wait(usize),
+}
+
 /// Runs a batch on this core's shard, in order. Returns the batch and its
-/// sink when it ran to the end; when an op must wait for a lock, the rest
-/// is parked with the shard, `park()` says whom to give it to when it has
-/// finished, and `None` is returned.
+/// sink when it ran to the end; when an op must wait (for a lock, or a
+/// blocking command for its keys), the batch is kept by the shard, `park()`
+/// says whom to give it to when it has finished, and `None` is returned.
 pub fn execute(
     node: &Node,
     batch: ShardBatch,
@@ -196,36 +216,74 @@ pub fn execute(
     node.refresh_config();
     let mut shard = node.shard.borrow_mut();
     let mut batch = batch;
-    match run_from(node, &mut shard, &mut batch, &mut sink, 0) {
-        Ok(released) => {
-            drop(shard);
-            if released {
-                resume_parked(node);
-            }
-            Some((batch, sink))
-        }
-        Err(next) => {
-            shard.locks.park(Parked {
-                batch,
-                sink,
-                next,
-                done: park(),
-            });
+    let stop = run_from(node, &mut shard, &mut batch, &mut sink, 0);
+    let released = matches!(stop, Ok(true));
+    let parked = match stop {
+        Ok(_) => Some((batch, sink)),
+        Err(stop) => {
+            keep(node, &mut shard, batch, sink, stop, park());
             None
         }
+    };
+    drop(shard);
+    if released {
+        resume_parked(node);
+    }
+    parked
+}
+
+/// Keeps a batch that stopped at `stop` until it can go on.
+fn keep(node: &Node, shard: &mut Shard, batch: ShardBatch, sink: Sink, stop: Stop, done: Done) {
+    match stop {
+        Stop::Lock(next) => shard.locks.park(Parked {
+            batch,
+            sink,
+            next,
+            done,
+        }),
+        Stop::Wait(at) => blocking::park(
+            node,
+            shard,
+            Waiter {
+                batch,
+                sink,
+                at,
+                done,
+            },
+        ),
     }
 }
 
 /// Runs `batch` from op `start` to its end: `Ok` with whether it released
-/// locks, or `Err` with the index of the op that must wait.
+/// locks, or where it stopped.
 fn run_from(
     node: &Node,
     shard: &mut Shard,
     batch: &mut ShardBatch,
     sink: &mut Sink,
     start: usize,
-) -> Result<bool, usize> {
+) -> Result<bool, Stop> {
     let now_ms = unix_ms();
+    let ran = run_ops(node, shard, batch, sink, start, now_ms);
+    // Clients waiting on keys this batch created (a transaction's, once it
+    // let go of them).
+    blocking::serve_ready(node, shard, now_ms);
+    // Events of ops that are not commands (a transfer's Put).
+    if node.notifier.pending() {
+        node.publish_events();
+    }
+    ran
+}
+
+/// [`run_from`]'s loop over the ops.
+fn run_ops(
+    node: &Node,
+    shard: &mut Shard,
+    batch: &mut ShardBatch,
+    sink: &mut Sink,
+    start: usize,
+    now_ms: u64,
+) -> Result<bool, Stop> {
     let mut released = false;
     // A failed WATCH check: the transaction's commands that follow it in
     // this batch do not run (EXEC answers a null array).
@@ -238,11 +296,20 @@ fn run_from(
             continue;
         }
         if shard.locks.blocks(op, args) {
-            return Err(i);
+            return Err(Stop::Lock(i));
         }
         let part = match op.kind {
             OpKind::Command if aborted => Part::Int(0),
             OpKind::Command => run_op(node, shard, now_ms, op, &batch.args, &mut sink.out),
+            OpKind::Block => match blocking::try_now(node, shard, now_ms, op, batch, &mut sink.out)
+            {
+                Some(part) => part,
+                None => return Err(Stop::Wait(i)),
+            },
+            OpKind::Unblock => {
+                blocking::withdraw(node, shard, op.client_id, batch.claim.as_ref());
+                Part::Int(0)
+            }
             OpKind::Quiet => node
                 .notifier
                 .clone()
@@ -300,10 +367,6 @@ fn run_from(
         };
         sink.parts.push(part);
     }
-    // Events of ops that are not commands (a transfer's Put).
-    if node.notifier.pending() {
-        node.publish_events();
-    }
     Ok(released)
 }
 
@@ -321,10 +384,7 @@ fn resume_parked(node: &Node) {
                         released |= r;
                         finished.push(p);
                     }
-                    Err(next) => {
-                        p.next = next;
-                        shard.locks.park(p);
-                    }
+                    Err(stop) => keep(node, &mut shard, p.batch, p.sink, stop, p.done),
                 }
             }
         }
@@ -348,6 +408,11 @@ pub fn run_op(
     out: &mut BytesMut,
 ) -> Part {
     let part = run_command(node, shard, now_ms, op, args, out);
+    // As Redis, clients waiting on keys the command created are served
+    // right after it; inside a transaction, when it lets go of them.
+    if op.tx == TxId::NONE {
+        blocking::serve_ready(node, shard, now_ms);
+    }
     if node.notifier.pending() {
         node.publish_events();
     }
@@ -383,7 +448,7 @@ fn run_command(
         }
         // Connection commands and containers never reach a shard: the
         // connection runs the former and resolves the latter first.
-        Exec::Gather(f) => {
+        Exec::Gather(f) | Exec::Blocking(crate::blocking::BlockSpec { pop: f, .. }) => {
             crate::txn::gather::run_local(&mut ctx, args, op.spec.keys, f, &mut w);
             Part::Reply(start..out.len())
         }

@@ -12,6 +12,10 @@ pub struct Global {
     config_epoch: AtomicU64,
     pub shard_count: usize,
     pub connected_clients: AtomicUsize,
+    /// Clients waiting in a blocking command, and those of them whose
+    /// command has a timeout.
+    pub blocked_clients: AtomicUsize,
+    pub blocked_with_timeout: AtomicUsize,
     next_client_id: AtomicU64,
     shutdown: AtomicBool,
     pub started: Instant,
@@ -38,6 +42,8 @@ impl Global {
             config_epoch: AtomicU64::new(0),
             shard_count,
             connected_clients: AtomicUsize::new(0),
+            blocked_clients: AtomicUsize::new(0),
+            blocked_with_timeout: AtomicUsize::new(0),
             next_client_id: AtomicU64::new(1),
             shutdown: AtomicBool::new(false),
             started: Instant::now(),

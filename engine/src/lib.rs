@@ -12,11 +12,14 @@
 //! - `txn/`: transactions across shards (MULTI/EXEC, atomic multi-key
 //!   commands): intent locks on the shards, the coordinator on the
 //!   connection's core.
+//! - `blocking.rs`: blocking commands (BLPOP, ...): the clients a shard has
+//!   waiting for its keys, served in order when a write creates one.
 //! - `commands/`: the command families, each ending with its table entries.
 //! - `node.rs`, `global.rs`, `client.rs`, `config.rs`: per-core state, the
 //!   little that is shared, clients, configuration.
 //! - `limits.rs`: every compiled-in bound.
 
+pub mod blocking;
 pub mod client;
 pub mod command;
 pub mod commands;

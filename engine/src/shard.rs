@@ -2,6 +2,7 @@
 //! database. Handlers that run on a shard are plain functions that run to
 //! completion; what they checked at their start is still true at their end.
 
+use crate::blocking::Waiting;
 use crate::keyspace::Db;
 use crate::node::Node;
 use crate::notify::Notifier;
@@ -36,6 +37,8 @@ pub struct Shard {
     pub stats: ShardStats,
     /// Keys locked by transactions, and the work waiting for them.
     pub locks: Locks,
+    /// Clients of blocking commands waiting for this shard's keys.
+    pub waiting: Waiting,
     rng: u64,
 }
 
@@ -50,6 +53,7 @@ impl Shard {
             dbs,
             stats: ShardStats::default(),
             locks: Locks::default(),
+            waiting: Waiting::default(),
             rng: seed | 1,
         }
     }

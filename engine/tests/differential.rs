@@ -3311,6 +3311,156 @@ fn zset_wrong_types() -> Vec<Step> {
     s
 }
 
+/// Blocking commands where they do not wait, or wait a few milliseconds
+/// for nothing: replies, errors in Redis's order (timeout forms, wrong
+/// types, key counts), the first ready key in argument order (keys on
+/// both shards with two threads), inside MULTI, and in RESP3.
+fn blocking() -> Vec<Step> {
+    let mut s: Vec<Vec<Vec<u8>>> = vec![
+        c!["RPUSH", "bl1", "a", "b", "c", "d", "e"],
+        c!["BLPOP", "bl-missing", "bl1", "0"],
+        c!["BRPOP", "bl-missing", "bl1", "0"],
+        c!["BLPOP", "bl1", "bl-missing", "1.5"],
+        c!["BLPOP", "bl-missing", "0.01"],
+        c!["BRPOP", "bl-missing", "other-missing", "0.01"],
+        c!["BLPOP", "bl-missing", "0x1p-7"],
+        c!["BLPOP", "bl1", "abc"],
+        c!["BLPOP", "bl1", "-1"],
+        c!["BLPOP", "bl1", "-0.0001"],
+        c!["BLPOP", "bl1", "nan"],
+        c!["BLPOP", "bl1", "inf"],
+        c!["BLPOP", "bl1", "1e30"],
+        c!["BLPOP", "bl1", "9223372036854776"],
+        c!["BLPOP", "bl1", ""],
+        c!["BLPOP", "bl1", " 1"],
+        c!["BLPOP", "bl1"],
+        c!["SET", "bls", "x"],
+        c!["BLPOP", "bl-missing", "bls", "0"],
+        c!["BLPOP", "bl1", "bls", "0"],
+        c!["BLPOP", "bls", "abc"],
+        c!["BRPOP", "bls", "bl1", "0"],
+        c!["LRANGE", "bl1", "0", "-1"],
+        c!["BLPOP", "bl1", "0.01"],
+        c!["EXISTS", "bl1"],
+        c!["BLMOVE", "bl-missing", "bl2", "LEFT", "RIGHT", "0.01"],
+        c!["RPUSH", "bl3", "x", "y", "z", "w"],
+        c!["BLMOVE", "bl3", "bl4", "LEFT", "RIGHT", "0"],
+        c!["BLMOVE", "bl3", "bl4", "right", "left", "0"],
+        c!["BRPOPLPUSH", "bl3", "bl4", "0"],
+        c!["BLMOVE", "bl3", "bl3", "LEFT", "RIGHT", "0"],
+        c!["LRANGE", "bl3", "0", "-1"],
+        c!["LRANGE", "bl4", "0", "-1"],
+        c!["BLMOVE", "bl3", "bl4", "UP", "LEFT", "0"],
+        c!["BLMOVE", "bl3", "bl4", "UP", "LEFT", "abc"],
+        c!["BLMOVE", "bl3", "bl4", "LEFT", "LEFT", "abc"],
+        c!["BLMOVE", "bl3", "bl4", "LEFT", "LEFT", "-1"],
+        c!["BLMOVE", "bls", "bl4", "LEFT", "LEFT", "0"],
+        c!["BLMOVE", "bl3", "bls", "LEFT", "LEFT", "0"],
+        c!["BLMOVE", "bl-missing", "bls", "LEFT", "LEFT", "0.01"],
+        c!["LRANGE", "bl3", "0", "-1"],
+        c!["BRPOPLPUSH", "bl-missing", "bl4", "0.01"],
+        c!["BRPOPLPUSH", "bl4", "bl4", "abc"],
+        c!["BRPOPLPUSH", "bl4", "bls", "0"],
+        c!["BLMOVE", "bl3", "bl4", "LEFT", "RIGHT"],
+        c![
+            "BLMPOP",
+            "0",
+            "2",
+            "bl-missing",
+            "bl4",
+            "LEFT",
+            "COUNT",
+            "2"
+        ],
+        c![
+            "BLMPOP",
+            "0",
+            "2",
+            "bl4",
+            "bl-missing",
+            "RIGHT",
+            "COUNT",
+            "100"
+        ],
+        c!["EXISTS", "bl4"],
+        c!["BLMPOP", "0.01", "1", "bl-missing", "RIGHT"],
+        c!["BLMPOP", "-1", "0", "a", "LEFT"],
+        c!["BLMPOP", "0", "0", "a", "LEFT"],
+        c!["BLMPOP", "0", "x", "a", "LEFT"],
+        c!["BLMPOP", "abc", "1", "bl3", "LEFT", "COUNT", "0"],
+        c!["BLMPOP", "abc", "1", "bl3", "LEFT"],
+        c!["BLMPOP", "-1", "1", "bl3", "LEFT"],
+        c!["BLMPOP", "0", "1", "bl3", "MIDDLE"],
+        c!["BLMPOP", "0", "5", "a", "b", "LEFT"],
+        c!["BLMPOP", "0", "1", "bl3", "LEFT", "COUNT"],
+        c!["BLMPOP", "0", "1", "bl3", "LEFT", "COUNT", "1", "COUNT", "1"],
+        c!["BLMPOP", "0", "2", "bl-missing", "bls", "LEFT"],
+        c!["BLMPOP", "0", "2", "bl3", "bls", "LEFT"],
+        c!["BLMPOP", "0", "1", "bl3"],
+        c!["ZADD", "blz", "1", "a", "2", "b", "3", "c", "4.5", "d", "-inf", "e"],
+        c!["BZPOPMIN", "bl-missing", "blz", "0"],
+        c!["BZPOPMAX", "blz", "0"],
+        c!["BZPOPMIN", "bl-missing", "0.01"],
+        c!["BZPOPMAX", "bl-missing", "0.01"],
+        c!["BZPOPMIN", "bls", "0"],
+        c!["BZPOPMIN", "bl3", "blz", "0"],
+        c!["BZPOPMIN", "blz", "bl3", "0"],
+        c!["BZPOPMIN", "blz", "-5"],
+        c!["BZPOPMAX", "blz", "nan"],
+        c!["BZMPOP", "0", "1", "blz", "MIN", "COUNT", "5"],
+        c!["EXISTS", "blz"],
+        c!["BZMPOP", "0.01", "1", "blz", "MAX"],
+        c!["BZMPOP", "0", "0", "blz", "MIN"],
+        c!["BZMPOP", "abc", "1", "blz", "MIN"],
+        c!["BZMPOP", "0", "1", "blz", "LEFT"],
+        c!["ZADD", "blz2", "7", "m"],
+        c!["BZMPOP", "0", "3", "bl-missing", "bls", "blz2", "MAX"],
+        c!["BZMPOP", "0", "2", "blz2", "bls", "MAX"],
+        c!["MULTI"],
+        c!["BLPOP", "bl-missing", "0"],
+        c!["BRPOPLPUSH", "bl-missing", "blm2", "0"],
+        c!["BLMOVE", "bl-missing", "blm2", "LEFT", "LEFT", "0"],
+        c!["BZPOPMIN", "bl-missing", "0"],
+        c!["BZMPOP", "0", "1", "bl-missing", "MIN"],
+        c!["BLMPOP", "0", "1", "bl-missing", "LEFT"],
+        c!["RPUSH", "blm", "a", "b"],
+        c!["BLPOP", "bl-missing", "blm", "0"],
+        c!["BLMOVE", "blm", "blm2", "LEFT", "LEFT", "0"],
+        c!["BLPOP", "blm", "abc"],
+        c!["EXEC"],
+        c!["LRANGE", "blm2", "0", "-1"],
+        c!["EXISTS", "blm"],
+        c!["MULTI"],
+        c!["BLPOP", "x"],
+        c!["EXEC"],
+    ];
+    s.push(c!["HELLO", "3"]);
+    s.extend([
+        c!["ZADD", "blz3", "1.5", "a", "2", "b", "inf", "c"],
+        c!["BZPOPMIN", "blz3", "0"],
+        c!["BZPOPMAX", "blz3", "0"],
+        c!["BZPOPMIN", "bl-missing", "0.01"],
+        c!["BZMPOP", "0", "1", "blz3", "MIN"],
+        c!["BZMPOP", "0.01", "1", "blz3", "MIN"],
+        c!["RPUSH", "blr3", "a", "b"],
+        c!["BLPOP", "blr3", "0"],
+        c!["BLMPOP", "0", "1", "blr3", "LEFT"],
+        c!["BLPOP", "blr3", "0.01"],
+        c!["BLMOVE", "blr3", "x", "LEFT", "LEFT", "0.01"],
+        c!["BLMPOP", "0.01", "1", "blr3", "LEFT"],
+    ]);
+    s.push(c!["HELLO", "2"]);
+    s.into_iter()
+        .map(|v| {
+            if v[0] == b"HELLO" {
+                (Mode::Skip, v)
+            } else {
+                ex(v)
+            }
+        })
+        .collect()
+}
+
 fn resp3_zsets() -> Vec<Step> {
     let mut s = vec![(Mode::Skip, c!["HELLO", "3"])];
     s.extend(
@@ -3643,6 +3793,7 @@ fn differential_against_redis() {
                 ("resp3-zsets", resp3_zsets()),
                 ("resp3-collections", resp3_collections()),
                 ("transactions", transactions()),
+                ("blocking", blocking()),
             ] {
                 let requests: Vec<&[Vec<u8>]> = steps.iter().map(|(_, a)| a.as_slice()).collect();
                 let (shoal_replies, redis_replies) = if pipelined {

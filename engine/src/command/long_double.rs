@@ -1,11 +1,12 @@
-//! Redis's long double arithmetic, for INCRBYFLOAT: parsing with `strtold`,
-//! adding in the platform's long double (80-bit x87 on x86-64 Linux, as
+//! Redis's long double arithmetic, for INCRBYFLOAT and the timeouts of
+//! blocking commands: parsing with `strtold`, adding in the platform's long
+//! double (80-bit x87 on x86-64 Linux, as
 //! Redis) and printing with `%.17Lf` less trailing zeros. Rust has no long
 //! double, so this is the one place the engine calls C (`c/long_double.c`,
 //! built by `build.rs`); the replies then match Redis byte for byte.
 
 use super::CmdError;
-use std::ffi::{c_char, c_long};
+use std::ffi::{c_char, c_int, c_long};
 
 /// Redis's `MAX_LONG_DOUBLE_CHARS`: the longest number it parses or prints.
 pub const LONG_DOUBLE_CHARS_MAX: usize = 5 * 1024;
@@ -19,6 +20,7 @@ extern "C" {
         out: *mut c_char,
         out_cap: usize,
     ) -> c_long;
+    fn shoal_ld_timeout_ms(s: *const c_char, len: usize, ms: *mut i64) -> c_int;
 }
 
 /// Why [`add_checked`] found no sum.
@@ -65,6 +67,18 @@ pub fn add_checked(value: &[u8], incr: &[u8]) -> Result<Vec<u8>, AddError> {
         n if n < 0 => Err(AddError::NanOrInfinity),
         n => Ok(out[..(n as usize).min(out.len())].to_vec()),
     }
+}
+
+/// A timeout in seconds as Redis 7.0 reads a blocking command's: parsed
+/// as `string2ld` does, times 1000, truncated to whole milliseconds (a
+/// value out of the i64 range becomes `i64::MIN`, as the cast gives on
+/// x86-64). `None` when the text is not a float.
+pub fn timeout_ms(text: &[u8]) -> Option<i64> {
+    let mut ms = 0i64;
+    // SAFETY: `text` is valid for reads of its length and `ms` for one
+    // write; the C side keeps no pointer after returning.
+    let ok = unsafe { shoal_ld_timeout_ms(text.as_ptr().cast(), text.len(), &mut ms) };
+    (ok == 1).then_some(ms)
 }
 
 #[cfg(test)]

@@ -66,6 +66,10 @@ pub enum Exec {
     /// MULTI, EXEC, DISCARD, WATCH, UNWATCH: the connection runs them, as
     /// the coordinator of its transaction.
     Tx(TxCmd),
+    /// A blocking command (BLPOP, ...): a gathering command that waits,
+    /// outside a transaction, until one of its keys holds something (see
+    /// `blocking.rs`); inside one, it answers at once as at its timeout.
+    Blocking(crate::blocking::BlockSpec),
 }
 
 /// The commands that drive a connection's transaction.

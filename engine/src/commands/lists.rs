@@ -3,6 +3,7 @@
 //! cross-shard transactions.
 
 use super::{after_collection_write, read_entry};
+use crate::blocking::{self, BlockSpec, Waits};
 use crate::command::args::parse_i64;
 use crate::command::{arity_error, Acl, ArgCursor, CmdError, CommandSpec, Exec, Flags};
 use crate::keyspace::list::List;
@@ -462,6 +463,11 @@ fn list_of(value: Option<&Value>) -> Result<Option<&List>, CmdError> {
     }
 }
 
+/// The list a source holds if it has something to pop.
+fn list_to_pop(value: Option<&Value>) -> Result<Option<&List>, CmdError> {
+    Ok(list_of(value)?.filter(|l| !l.is_empty()))
+}
+
 /// The push and pop commands of a move: push the element to the
 /// destination first, then pop the source, so the keyspace events come in
 /// Redis's order (the destination's, then the source's) whatever the keys.
@@ -479,6 +485,7 @@ fn move_writes(src: &Bytes, dst: &Bytes, element: &[u8], from_left: bool, to_lef
         ],
         events: None,
         missed: Vec::new(),
+        wait: false,
     }
 }
 
@@ -546,43 +553,172 @@ fn lmpop(
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx,
 ) -> Writes {
-    let (where_at, from_left, count) = match super::parse_mpop(argv, side) {
+    mpop(argv, 1, sources, out)
+}
+
+/// LMPOP's arguments from `at` (the key count), and its pop. A timeout
+/// before them (BLMPOP) is checked after them, as Redis does.
+fn mpop(
+    argv: &[Bytes],
+    at: usize,
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+) -> Writes {
+    let parsed = super::parse_mpop(argv, at, side).and_then(|p| {
+        if at > 1 {
+            blocking::parse_timeout(&argv[1])?;
+        }
+        Ok(p)
+    });
+    let (where_at, from_left, count) = match parsed {
         Ok(p) => p,
         Err(e) => {
             out.error(e.as_bytes());
             return Writes::none();
         }
     };
-    for (key, value) in argv[2..where_at].iter().zip(sources) {
-        let list = match list_of(*value) {
-            Ok(Some(l)) if !l.is_empty() => l,
-            Ok(_) => continue,
-            Err(e) => {
-                e.reply(out);
-                return Writes::none();
-            }
-        };
-        // At most the list's length, so it fits a usize.
-        let n = usize::try_from(count).map_or(list.len(), |c| c.min(list.len()));
-        out.array(2);
-        out.bulk(key);
-        out.array(n);
-        let len = list.len();
-        if from_left {
-            list.range(0, n).for_each(|e| out.bulk(e));
-        } else {
-            list.range(len - n, len).rev().for_each(|e| out.bulk(e));
-        }
-        let pop: &'static [u8] = if from_left { b"LPOP" } else { b"RPOP" };
-        let n_text = Bytes::from(n.to_string());
-        return Writes {
-            commands: vec![vec![Bytes::from_static(pop), key.clone(), n_text]],
-            events: None,
-            missed: Vec::new(),
-        };
+    let (key, list) = match super::first_to_pop(&argv[at + 1..where_at], sources, list_to_pop, out)
+    {
+        Ok(found) => found,
+        Err(writes) => return writes,
+    };
+    // At most the list's length, so it fits a usize.
+    let n = usize::try_from(count).map_or(list.len(), |c| c.min(list.len()));
+    out.array(2);
+    out.bulk(key);
+    out.array(n);
+    let len = list.len();
+    if from_left {
+        list.range(0, n).for_each(|e| out.bulk(e));
+    } else {
+        list.range(len - n, len).rev().for_each(|e| out.bulk(e));
     }
-    out.null_array();
-    Writes::none()
+    let pop: &'static [u8] = if from_left { b"LPOP" } else { b"RPOP" };
+    Writes::one(vec![
+        Bytes::from_static(pop),
+        key.clone(),
+        Bytes::from(n.to_string()),
+    ])
+}
+
+/// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
+fn blmpop(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
+    mpop(argv, 2, sources, out)
+}
+
+/// BLPOP and BRPOP key [key ...] timeout, as Redis 7.0's
+/// blockingPopGenericCommand checks them: the timeout, then the keys in
+/// order until one holds a list (a key of another type is an error).
+fn bpop(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    front: bool,
+) -> Writes {
+    let last = argv.len() - 1;
+    if let Err(e) = blocking::parse_timeout(&argv[last]) {
+        out.error(e.as_bytes());
+        return Writes::none();
+    }
+    let (key, list) = match super::first_to_pop(&argv[1..last], sources, list_to_pop, out) {
+        Ok(found) => found,
+        Err(writes) => return writes,
+    };
+    out.array(2);
+    out.bulk(key);
+    out.bulk(
+        list.get(if front { 0 } else { list.len() - 1 })
+            .unwrap_or_default(),
+    );
+    let pop: &'static [u8] = if front { b"LPOP" } else { b"RPOP" };
+    Writes::one(vec![Bytes::from_static(pop), key.clone()])
+}
+
+/// BLPOP key [key ...] timeout
+fn blpop(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
+    bpop(argv, sources, out, true)
+}
+
+/// BRPOP key [key ...] timeout
+fn brpop(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
+    bpop(argv, sources, out, false)
+}
+
+/// BLMOVE and BRPOPLPUSH once their sides are read: the timeout, then the
+/// source (missing: wait), then the move as LMOVE's.
+fn bmove(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    from_left: bool,
+    to_left: bool,
+) -> Writes {
+    if let Err(e) = blocking::parse_timeout(&argv[argv.len() - 1]) {
+        out.error(e.as_bytes());
+        return Writes::none();
+    }
+    match list_to_pop(sources[0]) {
+        Ok(Some(_)) => move_generic(argv, sources, out, from_left, to_left),
+        Ok(None) => {
+            out.null();
+            Writes::wait()
+        }
+        Err(e) => {
+            e.reply(out);
+            Writes::none()
+        }
+    }
+}
+
+/// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
+fn blmove(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
+    match (side(&argv[3]), side(&argv[4])) {
+        (Some(from), Some(to)) => bmove(argv, sources, out, from, to),
+        _ => {
+            CmdError::Syntax.reply(out);
+            Writes::none()
+        }
+    }
+}
+
+/// BRPOPLPUSH source destination timeout
+fn brpoplpush(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
+    bmove(argv, sources, out, false, true)
+}
+
+/// How the blocking list commands block.
+const fn blocks(pop: crate::txn::gather::GatherFn, first_key_only: bool, timeout_at: i32) -> Exec {
+    Exec::Blocking(BlockSpec {
+        pop,
+        waits_for: Waits::List,
+        first_key_only,
+        timeout_at,
+    })
 }
 
 const LIST: Acl = Acl::LIST;
@@ -674,6 +810,31 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys_counted_at(1)
         .acl(LIST)
         .doc("list", "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", "Pop elements from a list"),
+    CommandSpec::new("blpop", -3, blocks(blpop, false, -1))
+        .flags(Flags::WRITE.or(Flags::NOSCRIPT).or(Flags::BLOCKING))
+        .keys(1, -2, 1)
+        .acl(LIST)
+        .doc("list", "2.0.0", "O(N) where N is the number of provided keys.", "Remove and get the first element in a list, or block until one is available"),
+    CommandSpec::new("brpop", -3, blocks(brpop, false, -1))
+        .flags(Flags::WRITE.or(Flags::NOSCRIPT).or(Flags::BLOCKING))
+        .keys(1, -2, 1)
+        .acl(LIST)
+        .doc("list", "2.0.0", "O(N) where N is the number of provided keys.", "Remove and get the last element in a list, or block until one is available"),
+    CommandSpec::new("blmove", 6, blocks(blmove, true, -1))
+        .flags(Flags::WRITE.or(Flags::DENYOOM).or(Flags::NOSCRIPT).or(Flags::BLOCKING))
+        .keys(1, 2, 1)
+        .acl(LIST)
+        .doc("list", "6.2.0", "O(1)", "Pop an element from a list, push it to another list and return it; or block until one is available"),
+    CommandSpec::new("brpoplpush", 4, blocks(brpoplpush, true, -1))
+        .flags(Flags::WRITE.or(Flags::DENYOOM).or(Flags::NOSCRIPT).or(Flags::BLOCKING))
+        .keys(1, 2, 1)
+        .acl(LIST)
+        .doc("list", "2.2.0", "O(1)", "Pop an element from a list, push it to another list and return it; or block until one is available"),
+    CommandSpec::new("blmpop", -5, blocks(blmpop, false, 1))
+        .flags(Flags::WRITE.or(Flags::BLOCKING))
+        .keys_counted_at(2)
+        .acl(LIST)
+        .doc("list", "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", "Pop elements from a list, or block until one is available"),
 ];
 
 #[cfg(test)]

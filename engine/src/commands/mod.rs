@@ -128,24 +128,53 @@ impl Picker {
     }
 }
 
-/// LMPOP's and ZMPOP's arguments after the name, checked in Redis 7.0's
-/// order: `numkeys key [key ...] <side> [COUNT count]`, where `side` reads
-/// the side word (LEFT/RIGHT, MIN/MAX). Returns the position of the side
-/// word (the keys are `2..` it), the side, and the count (1 by default);
-/// `Err` is the error to reply.
+/// The first of `keys` (their values are `sources`) that `typed` reads as
+/// a collection to pop from, as the pops over several keys (LMPOP, BLPOP,
+/// ZMPOP, ...) look for it: `typed` gives `None` for a missing or empty
+/// one, and an error (WRONGTYPE) for a key of another type met first.
+/// When there is none, or an error, the answer is written (a null array:
+/// a blocking command then waits) and `Err` holds what to return.
+pub fn first_to_pop<'a, T: ?Sized>(
+    keys: &'a [bytes::Bytes],
+    sources: &[Option<&'a crate::keyspace::Value>],
+    typed: impl Fn(
+        Option<&'a crate::keyspace::Value>,
+    ) -> Result<Option<&'a T>, crate::command::CmdError>,
+    out: &mut shoal_proto::ReplyWriter<'_>,
+) -> Result<(&'a bytes::Bytes, &'a T), crate::txn::gather::Writes> {
+    for (key, value) in keys.iter().zip(sources) {
+        match typed(*value) {
+            Ok(Some(found)) => return Ok((key, found)),
+            Ok(None) => {}
+            Err(e) => {
+                e.reply(out);
+                return Err(crate::txn::gather::Writes::none());
+            }
+        }
+    }
+    out.null_array();
+    Err(crate::txn::gather::Writes::wait())
+}
+
+/// The arguments of LMPOP, ZMPOP and their blocking forms from `at`,
+/// checked in Redis 7.0's order: `numkeys key [key ...] <side> [COUNT
+/// count]`, where `side` reads the side word (LEFT/RIGHT, MIN/MAX).
+/// Returns the position of the side word (the keys are `at + 1..` it), the
+/// side, and the count (1 by default); `Err` is the error to reply.
 pub fn parse_mpop(
     argv: &[bytes::Bytes],
+    at: usize,
     side: impl Fn(&[u8]) -> Option<bool>,
 ) -> Result<(usize, bool, u64), &'static str> {
     use crate::command::args::parse_i64;
     let syntax = crate::command::CmdError::Syntax.text();
-    let numkeys = match parse_i64(&argv[1]) {
+    let numkeys = match argv.get(at).and_then(|n| parse_i64(n)) {
         Some(n) if n >= 1 => n as u64,
         _ => return Err("ERR numkeys should be greater than 0"),
     };
     let side_at = usize::try_from(numkeys)
         .ok()
-        .and_then(|n| n.checked_add(2))
+        .and_then(|n| n.checked_add(at + 1))
         .ok_or(syntax)?;
     let which = argv.get(side_at).and_then(|a| side(a)).ok_or(syntax)?;
     let mut count = None;

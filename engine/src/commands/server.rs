@@ -252,9 +252,11 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
         section(
             "Clients",
             format!(
-                "connected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+                "connected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
                 global.connected_clients.load(Ordering::Relaxed),
-                config.maxclients
+                config.maxclients,
+                global.blocked_clients.load(Ordering::Relaxed),
+                global.blocked_with_timeout.load(Ordering::Relaxed),
             ),
         );
     }

@@ -413,6 +413,7 @@ fn set_op_store(
         commands,
         events: Some(events),
         missed: missed(&argv[2..], &sources[1..]),
+        wait: false,
     }
 }
 
@@ -557,6 +558,7 @@ fn smove(
         ],
         events: None,
         missed: Vec::new(),
+        wait: false,
     }
 }
 

@@ -412,6 +412,7 @@ fn bitop(
             commands,
             events: Some(events.into_iter().collect()),
             missed: missed(&argv[3..], operands),
+            wait: false,
         };
     }
     let byte = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
@@ -441,6 +442,7 @@ fn bitop(
         commands,
         events: Some(events),
         missed: missed(&argv[3..], operands),
+        wait: false,
     }
 }
 

@@ -7,6 +7,7 @@ use super::{
     after_collection_write, parse_random_count, random_reply_len, read_entry, reply_empty_scan,
     Picker, ScanOptions,
 };
+use crate::blocking::{self, BlockSpec, Waits};
 use crate::command::args::{parse_f64, parse_i64};
 use crate::command::{Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::commands::keys::parse_cursor;
@@ -31,15 +32,18 @@ fn limits(ctx: &ShardCtx<'_>) -> ZsetLimits {
 /// The sorted set at `key` for reading (a keyspace hit or miss): `None`
 /// when the key is missing, WRONGTYPE when it holds something else.
 fn read_zset<'a>(ctx: &'a mut ShardCtx<'_>, key: &[u8]) -> Result<Option<&'a ZSet>, CmdError> {
-    match read_entry(ctx, key) {
+    zset_source(read_entry(ctx, key).map(|e| &e.value))
+}
+
+/// The sorted set a value is, if any; WRONGTYPE for another type.
+fn zset_source(value: Option<&Value>) -> Result<Option<&ZSet>, CmdError> {
+    match value {
         None => Ok(None),
-        Some(e) => match &e.value {
-            // A key never holds an empty collection; were one left, it
-            // reads as missing (so random picks never index an empty one).
-            Value::ZSet(z) if z.is_empty() => Ok(None),
-            Value::ZSet(z) => Ok(Some(z)),
-            _ => Err(CmdError::WrongType),
-        },
+        // A key never holds an empty collection; were one left, it reads
+        // as missing (so random picks never index an empty one).
+        Some(Value::ZSet(z)) if z.is_empty() => Ok(None),
+        Some(Value::ZSet(z)) => Ok(Some(z)),
+        Some(_) => Err(CmdError::WrongType),
     }
 }
 
@@ -1019,6 +1023,7 @@ fn store_result(
         commands,
         events: Some(events),
         missed: Vec::new(),
+        wait: false,
     }
 }
 
@@ -1085,57 +1090,134 @@ fn zmpop(
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx,
 ) -> Writes {
-    let side = |a: &[u8]| {
-        if a.eq_ignore_ascii_case(b"MIN") {
-            Some(false)
-        } else if a.eq_ignore_ascii_case(b"MAX") {
-            Some(true)
-        } else {
-            None
+    mpop(argv, 1, sources, out)
+}
+
+/// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
+fn bzmpop(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
+    mpop(argv, 2, sources, out)
+}
+
+/// MIN or MAX (any case): true for MAX.
+fn min_max(a: &[u8]) -> Option<bool> {
+    if a.eq_ignore_ascii_case(b"MIN") {
+        Some(false)
+    } else if a.eq_ignore_ascii_case(b"MAX") {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// ZMPOP's arguments from `at` (the key count), and its pop. A timeout
+/// before them (BZMPOP) is checked after them, as Redis does.
+fn mpop(
+    argv: &[Bytes],
+    at: usize,
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+) -> Writes {
+    let parsed = super::parse_mpop(argv, at, min_max).and_then(|p| {
+        if at > 1 {
+            blocking::parse_timeout(&argv[1])?;
         }
-    };
-    let (where_at, max, count) = match super::parse_mpop(argv, side) {
+        Ok(p)
+    });
+    let (where_at, max, count) = match parsed {
         Ok(p) => p,
         Err(e) => {
             out.error(e.as_bytes());
             return Writes::none();
         }
     };
-    for (key, value) in argv[2..where_at].iter().zip(sources) {
-        let zset = match value {
-            None => continue,
-            Some(Value::ZSet(z)) if z.is_empty() => continue,
-            Some(Value::ZSet(z)) => z,
-            Some(_) => {
-                CmdError::WrongType.reply(out);
-                return Writes::none();
-            }
-        };
-        let len = zset.len();
-        // At most the set's size, so it fits a usize.
-        let n = usize::try_from(count).map_or(len, |c| c.min(len));
+    let (key, zset) = match super::first_to_pop(&argv[at + 1..where_at], sources, zset_source, out)
+    {
+        Ok(found) => found,
+        Err(writes) => return writes,
+    };
+    let len = zset.len();
+    // At most the set's size, so it fits a usize.
+    let n = usize::try_from(count).map_or(len, |c| c.min(len));
+    out.array(2);
+    out.bulk(key);
+    out.array(n);
+    let (lo, hi) = if max { (len - n, len) } else { (0, n) };
+    zset.for_range(lo, hi, max, |m, s| {
         out.array(2);
-        out.bulk(key);
-        out.array(n);
-        let (lo, hi) = if max { (len - n, len) } else { (0, n) };
-        zset.for_range(lo, hi, max, |m, s| {
-            out.array(2);
-            out.bulk(m);
-            out.double(s);
-        });
-        let pop: &'static [u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
-        return Writes {
-            commands: vec![vec![
-                Bytes::from_static(pop),
-                key.clone(),
-                Bytes::from(n.to_string()),
-            ]],
-            events: None,
-            missed: Vec::new(),
-        };
+        out.bulk(m);
+        out.double(s);
+    });
+    let pop: &'static [u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+    Writes::one(vec![
+        Bytes::from_static(pop),
+        key.clone(),
+        Bytes::from(n.to_string()),
+    ])
+}
+
+/// BZPOPMIN and BZPOPMAX key [key ...] timeout, as Redis 7.0's
+/// blockingGenericZpopCommand checks them: the timeout, then the keys in
+/// order until one holds a sorted set (a key of another type is an error).
+fn bzpop(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    max: bool,
+) -> Writes {
+    let last = argv.len() - 1;
+    if let Err(e) = blocking::parse_timeout(&argv[last]) {
+        out.error(e.as_bytes());
+        return Writes::none();
     }
-    out.null_array();
-    Writes::none()
+    let (key, zset) = match super::first_to_pop(&argv[1..last], sources, zset_source, out) {
+        Ok(found) => found,
+        Err(writes) => return writes,
+    };
+    let len = zset.len();
+    let (lo, hi) = if max { (len - 1, len) } else { (0, 1) };
+    out.array(3);
+    out.bulk(key);
+    zset.for_range(lo, hi, max, |m, s| {
+        out.bulk(m);
+        out.double(s);
+    });
+    let pop: &'static [u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+    Writes::one(vec![Bytes::from_static(pop), key.clone()])
+}
+
+/// BZPOPMIN key [key ...] timeout
+fn bzpopmin(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
+    bzpop(argv, sources, out, false)
+}
+
+/// BZPOPMAX key [key ...] timeout
+fn bzpopmax(
+    argv: &[Bytes],
+    sources: &[Option<&Value>],
+    out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx,
+) -> Writes {
+    bzpop(argv, sources, out, true)
+}
+
+/// How the blocking sorted set commands block.
+const fn blocks(pop: crate::txn::gather::GatherFn, timeout_at: i32) -> Exec {
+    Exec::Blocking(BlockSpec {
+        pop,
+        waits_for: Waits::ZSet,
+        first_key_only: false,
+        timeout_at,
+    })
 }
 
 /// ZINTERCARD numkeys key [key ...] [LIMIT limit]
@@ -1423,6 +1505,21 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys_counted_at(1)
         .acl(ZSET)
         .doc(GROUP, "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with scores in a sorted set"),
+    CommandSpec::new("bzpopmin", -3, blocks(bzpopmin, -1))
+        .flags(Flags::WRITE.or(Flags::NOSCRIPT).or(Flags::BLOCKING).or(Flags::FAST))
+        .keys(1, -2, 1)
+        .acl(ZSET)
+        .doc(GROUP, "5.0.0", "O(log(N)) with N being the number of elements in the sorted set.", "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available"),
+    CommandSpec::new("bzpopmax", -3, blocks(bzpopmax, -1))
+        .flags(Flags::WRITE.or(Flags::NOSCRIPT).or(Flags::BLOCKING).or(Flags::FAST))
+        .keys(1, -2, 1)
+        .acl(ZSET)
+        .doc(GROUP, "5.0.0", "O(log(N)) with N being the number of elements in the sorted set.", "Remove and return the member with the highest score from one or more sorted sets, or block until one is available"),
+    CommandSpec::new("bzmpop", -5, blocks(bzmpop, 1))
+        .flags(Flags::WRITE.or(Flags::BLOCKING))
+        .keys_counted_at(2)
+        .acl(ZSET)
+        .doc(GROUP, "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with scores in a sorted set or block until one is available"),
     CommandSpec::new("zintercard", -3, Exec::Gather(zintercard))
         .flags(Flags::READONLY)
         .keys_counted_at(1)

@@ -2,6 +2,7 @@
 //! into per-shard batches, run them (inline here, or on their shards), and
 //! answer in request order with one write per batch.
 
+mod blocking;
 mod transaction;
 
 use transaction::queues_in_multi;
@@ -99,6 +100,8 @@ enum Coordinate {
     Transfer(transfer::ParseFn),
     /// MSETNX over several shards: no key may exist on any of them.
     Guarded,
+    /// A blocking command outside a transaction.
+    Block(crate::blocking::BlockSpec),
 }
 
 /// Where a request's reply comes from when the batch is answered.
@@ -188,6 +191,14 @@ pub struct Connection {
     /// The guard of the guarded command being planned held on every
     /// shard (see [`Exec::Guarded`]): plan its parts.
     guard_passed: bool,
+    /// The last gathering command coordinated found nothing to pop (a
+    /// blocking command's first try over several shards).
+    would_wait: bool,
+    /// Bytes arrived while a blocking command waited: parse them before
+    /// reading again.
+    read_ahead: bool,
+    /// The client went away while a blocking command waited.
+    closed: Option<Close>,
 }
 
 fn proto_limits(config: &Config) -> Limits {
@@ -236,6 +247,9 @@ impl Connection {
             last_cmd: "NULL",
             tx: TxId::NONE,
             guard_passed: false,
+            would_wait: false,
+            read_ahead: false,
+            closed: None,
             node,
         }
     }
@@ -272,7 +286,10 @@ impl Connection {
             loop {
                 let (count, proto_error) = self.parse_batch();
                 if count > 0 {
-                    self.run_batch().await;
+                    self.run_batch(stream).await;
+                }
+                if let Some(close) = self.closed.take() {
+                    return close;
                 }
                 if let Some(e) = proto_error {
                     let mut w = ReplyWriter::new(&mut self.outbuf, self.state.protocol);
@@ -298,7 +315,7 @@ impl Connection {
                 if self.kill.is_killed() {
                     return Close::Killed;
                 }
-                if count < BATCH_REQUESTS_MAX {
+                if count < BATCH_REQUESTS_MAX && !std::mem::take(&mut self.read_ahead) {
                     if count == 0 {
                         // No command ran to record the read (a partial request).
                         self.update_registry(unix_ms());
@@ -380,7 +397,7 @@ impl Connection {
     /// into per-shard batches until one needs a transaction across shards;
     /// what was planned runs and is answered, then the transaction, then
     /// planning goes on after it.
-    async fn run_batch(&mut self) {
+    async fn run_batch<S: AsyncRead + AsyncWrite + Unpin>(&mut self, stream: &mut S) {
         self.now_ms = unix_ms();
         self.specs.clear();
         for i in 0..self.requests.len() {
@@ -394,7 +411,7 @@ impl Connection {
             self.begin_segment();
             let mut coordinated = None;
             while i < self.requests.len() {
-                if self.state.close_after_reply || self.state.close_now {
+                if self.state.close_after_reply || self.state.close_now || self.closed.is_some() {
                     break;
                 }
                 match self.plan(i) {
@@ -411,7 +428,7 @@ impl Connection {
             self.assemble();
             match coordinated {
                 Some(what) => {
-                    planned += self.run_coordinated(i, what).await;
+                    planned += self.run_coordinated(i, what, stream).await;
                     i += 1;
                 }
                 None => break,
@@ -434,6 +451,13 @@ impl Connection {
     /// Sends every other shard its batch, runs this core's, and waits until
     /// all have answered (work parked behind a lock answers when it ran).
     async fn dispatch(&mut self) {
+        let waits = self.send().await;
+        self.collect(waits).await;
+    }
+
+    /// Sends every other shard its batch and runs this core's. Returns the
+    /// replies still to come, by shard; the others are in `sinks`.
+    async fn send(&mut self) -> Vec<(usize, PendingReply)> {
         let me = self.node.id.0;
         let mut waits: Vec<(usize, PendingReply)> = Vec::new();
         for s in 0..self.batches.len() {
@@ -446,11 +470,7 @@ impl Connection {
             match &self.node.peers {
                 Some(peers) => match peers.send(s, batch, sink).await {
                     Ok(p) => waits.push((s, p)),
-                    Err((mut b, sink)) => {
-                        b.clear();
-                        self.batches[s] = b;
-                        self.sinks[s] = sink;
-                    }
+                    Err(reply) => self.put_back(s, reply),
                 },
                 None => (self.batches[s], self.sinks[s]) = (batch, sink),
             }
@@ -466,21 +486,27 @@ impl Connection {
                 done
             };
             match execute(&self.node, batch, sink, park) {
-                Some((mut batch, sink)) => {
-                    batch.clear();
-                    self.batches[me] = batch;
-                    self.sinks[me] = sink;
-                }
+                Some(reply) => self.put_back(me, reply),
                 None => waits.extend(parked.map(|p| (me, p))),
             }
         }
+        waits
+    }
+
+    /// Waits for the replies [`Connection::send`] left to come.
+    async fn collect(&mut self, waits: Vec<(usize, PendingReply)>) {
         for (s, pending) in waits {
-            if let Some((mut batch, sink)) = pending.wait().await {
-                batch.clear();
-                self.batches[s] = batch;
-                self.sinks[s] = sink;
+            if let Some(reply) = pending.wait().await {
+                self.put_back(s, reply);
             }
         }
+    }
+
+    /// Keeps the batch (emptied, for its buffers) and the sink of shard `s`.
+    fn put_back(&mut self, s: usize, (mut batch, sink): (ShardBatch, Sink)) {
+        batch.clear();
+        self.batches[s] = batch;
+        self.sinks[s] = sink;
     }
 
     /// The head of an op of this connection running `spec`.
@@ -558,7 +584,11 @@ impl Connection {
                 }
             }
             Exec::Tx(cmd) => return self.plan_tx_command(cmd),
-            Exec::Gather(f) => {
+            Exec::Blocking(b) if self.tx == TxId::NONE => {
+                return Planned::Coordinate(Coordinate::Block(b));
+            }
+            // Inside a transaction a blocking command does not wait.
+            Exec::Gather(f) | Exec::Blocking(crate::blocking::BlockSpec { pop: f, .. }) => {
                 let mut target = None;
                 for p in spec.keys.positions(argv) {
                     let s = shard_of(&argv[p], n).0;

@@ -16,6 +16,7 @@ use crate::txn::gather::{GatherCx, GatherFn};
 use crate::txn::transfer::{self, Decision};
 use crate::txn::TxId;
 use bytes::Bytes;
+use futures_lite::{AsyncRead, AsyncWrite};
 use shoal_proto::ReplyWriter;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -84,7 +85,12 @@ impl Connection {
 
     /// Runs request `i`, which the planner handed over (`what`), and
     /// answers it into the output buffer.
-    pub(super) async fn run_coordinated(&mut self, i: usize, what: Coordinate) -> u64 {
+    pub(super) async fn run_coordinated<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        i: usize,
+        what: Coordinate,
+        stream: &mut S,
+    ) -> u64 {
         match what {
             Coordinate::Atomic
             | Coordinate::Transfer(_)
@@ -94,6 +100,10 @@ impl Connection {
                 0
             }
             Coordinate::Exec => self.exec().await,
+            Coordinate::Block(b) => {
+                self.block(i, b, stream).await;
+                0
+            }
             Coordinate::Watch => {
                 self.watch(i).await;
                 0
@@ -204,7 +214,11 @@ impl Connection {
     /// (`array` is the reply's length) the watched keys are locked and
     /// checked too, and a modified one answers a null array instead.
     /// Returns how many commands ran.
-    async fn run_transaction(&mut self, reqs: Range<usize>, array: Option<usize>) -> u64 {
+    pub(super) async fn run_transaction(
+        &mut self,
+        reqs: Range<usize>,
+        array: Option<usize>,
+    ) -> u64 {
         let me = self.node.id.0;
         let n = self.node.shard_count;
         // The keys to lock, by shard, and every shard the transaction touches.
@@ -467,6 +481,7 @@ impl Connection {
             &mut ReplyWriter::new(&mut self.outbuf, self.state.protocol),
             &cx,
         );
+        self.would_wait = writes.wait;
         for key in &writes.missed {
             self.node
                 .notifier
@@ -590,6 +605,11 @@ impl Connection {
             }
         }
         debug_assert!(self.direct, "a local transaction runs inline");
+        // Clients waiting on keys the transaction created.
+        crate::blocking::serve_ready(&self.node, &mut self.node.shard.borrow_mut(), unix_ms());
+        if self.node.notifier.pending() {
+            self.node.publish_events();
+        }
         Some(ran)
     }
 

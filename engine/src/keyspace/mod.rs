@@ -15,7 +15,7 @@ use crate::notify::{self, Notifier};
 use hash::Hash;
 use list::List;
 use set::Set;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use table::{Slot, Table, TableEntry};
 use zset::ZSet;
@@ -271,6 +271,22 @@ fn touch_watched(
     }
 }
 
+/// Marks `key`, just created, ready if clients wait on it; a free function
+/// over the two fields it needs, so that it can run while the table is
+/// borrowed. One emptiness check while no client waits.
+fn signal_ready(
+    blocked: &HashMap<Box<[u8]>, VecDeque<u64>, ahash::RandomState>,
+    ready: &mut Vec<Box<[u8]>>,
+    key: &[u8],
+) {
+    if blocked.is_empty() || !blocked.contains_key(key) {
+        return;
+    }
+    if !ready.iter().any(|k| **k == *key) {
+        ready.push(key.into());
+    }
+}
+
 impl WatchMark {
     /// Nine bytes, to travel as an op argument.
     pub fn encode(self) -> bytes::Bytes {
@@ -302,6 +318,12 @@ pub struct Db {
     watched: HashMap<Box<[u8]>, Watched, ahash::RandomState>,
     /// Modifications of watched keys so far.
     touch_seq: u64,
+    /// Keys clients wait on (blocking commands, see `blocking.rs`): the
+    /// waiting clients' ids, in the order they started waiting.
+    blocked: HashMap<Box<[u8]>, VecDeque<u64>, ahash::RandomState>,
+    /// Keys waited on that writes created since the waiting clients were
+    /// last served, in the order they were created.
+    ready: Vec<Box<[u8]>>,
     /// Where this database's own events (expired, new) are recorded, and
     /// its index for them.
     notifier: Rc<Notifier>,
@@ -323,6 +345,8 @@ impl Db {
             expired_total: 0,
             watched: HashMap::default(),
             touch_seq: 0,
+            blocked: HashMap::default(),
+            ready: Vec::new(),
             notifier,
             index,
         }
@@ -378,6 +402,60 @@ impl Db {
     /// Keys watched in this database (for tests and INFO).
     pub fn watched_len(&self) -> usize {
         self.watched.len()
+    }
+
+    /// Queues `client` as waiting on `key`.
+    pub fn block(&mut self, key: &[u8], client: u64) {
+        self.blocked
+            .entry(key.into())
+            .or_default()
+            .push_back(client);
+    }
+
+    /// `client` no longer waits on `key`.
+    pub fn unblock(&mut self, key: &[u8], client: u64) {
+        if let Some(queue) = self.blocked.get_mut(key) {
+            queue.retain(|&c| c != client);
+            if queue.is_empty() {
+                self.blocked.remove(key);
+            }
+        }
+    }
+
+    /// The clients waiting on `key`, in the order they started waiting.
+    pub fn waiting_on(&self, key: &[u8]) -> Vec<u64> {
+        self.blocked
+            .get(key)
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The first key made ready and not served yet, taken off the list.
+    pub fn next_ready(&mut self) -> Option<Box<[u8]>> {
+        (!self.ready.is_empty()).then(|| self.ready.remove(0))
+    }
+
+    /// Marks `key` ready again (its clients could not be served yet).
+    pub fn mark_ready(&mut self, key: &[u8]) {
+        signal_ready(&self.blocked, &mut self.ready, key);
+    }
+
+    /// Forgets the ready keys (no client waits any more).
+    pub fn clear_ready(&mut self) {
+        self.ready.clear();
+    }
+
+    /// Marks ready every waited-on key that exists (Redis's
+    /// `scanDatabaseForReadyKeys`, after SWAPDB).
+    fn signal_existing(&mut self) {
+        if self.blocked.is_empty() {
+            return;
+        }
+        for key in self.blocked.keys() {
+            if self.table.get(key).is_some() {
+                signal_ready(&self.blocked, &mut self.ready, key);
+            }
+        }
     }
 
     /// Keys, counting those expired but not yet removed.
@@ -442,6 +520,7 @@ impl Db {
                     self.notifier
                         .emit(self.index, notify::EXPIRED, "expired", key);
                     self.notifier.emit(self.index, notify::NEW, "new", key);
+                    signal_ready(&self.blocked, &mut self.ready, key);
                 }
                 match (entry.expire_at_ms != 0, expire_at_ms != 0) {
                     (false, true) => self.volatile += 1,
@@ -453,6 +532,7 @@ impl Db {
             }
             Slot::Vacant(vacant) => {
                 self.notifier.emit(self.index, notify::NEW, "new", key);
+                signal_ready(&self.blocked, &mut self.ready, key);
                 if expire_at_ms != 0 {
                     self.volatile += 1;
                 }
@@ -485,12 +565,14 @@ impl Db {
                 self.notifier
                     .emit(self.index, notify::EXPIRED, "expired", key);
                 self.notifier.emit(self.index, notify::NEW, "new", key);
+                signal_ready(&self.blocked, &mut self.ready, key);
                 entry.expire_at_ms = 0;
                 entry.value = make();
                 (entry, true)
             }
             Slot::Vacant(vacant) => {
                 self.notifier.emit(self.index, notify::NEW, "new", key);
+                signal_ready(&self.blocked, &mut self.ready, key);
                 let entry = vacant.insert(Entry {
                     key: Key::new(key),
                     value: make(),
@@ -609,6 +691,8 @@ impl Db {
         std::mem::swap(&mut a.table, &mut b.table);
         std::mem::swap(&mut a.volatile, &mut b.volatile);
         std::mem::swap(&mut a.sweep_cursor, &mut b.sweep_cursor);
+        a.signal_existing();
+        b.signal_existing();
     }
 
     /// All entries, expired ones included (callers filter with `now_ms`).

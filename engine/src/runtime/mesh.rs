@@ -14,7 +14,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::poll_fn;
 use std::rc::Rc;
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
 
 /// A batch for another core, and the sink to answer into.
 pub struct ShardRequest {
@@ -85,17 +85,19 @@ impl PendingReply {
 
     /// The executed batch and its sink; `None` if the other core is gone.
     pub async fn wait(self) -> Option<(ShardBatch, Sink)> {
-        poll_fn(|cx| {
-            if let Some(reply) = self.slot.reply.take() {
-                return Poll::Ready(Some(reply));
-            }
-            if self.slot.closed.get() {
-                return Poll::Ready(None);
-            }
-            self.slot.waker.set(Some(cx.waker().clone()));
-            Poll::Pending
-        })
-        .await
+        poll_fn(|cx| self.poll(cx)).await
+    }
+
+    /// [`PendingReply::wait`] as a poll: ready once, with the reply.
+    pub fn poll(&self, cx: &mut Context<'_>) -> Poll<Option<(ShardBatch, Sink)>> {
+        if let Some(reply) = self.slot.reply.take() {
+            return Poll::Ready(Some(reply));
+        }
+        if self.slot.closed.get() {
+            return Poll::Ready(None);
+        }
+        self.slot.waker.set(Some(cx.waker().clone()));
+        Poll::Pending
     }
 }
 

@@ -373,6 +373,55 @@ pub async fn read_or_stop<S: AsyncRead + Unpin>(
     }
 }
 
+/// What ended a blocked client's wait.
+pub enum Woken {
+    /// The pending reply at this index arrived (`None`: its core is gone).
+    Reply(
+        usize,
+        Option<(crate::dispatch::ShardBatch, crate::dispatch::Sink)>,
+    ),
+    /// The command's timeout passed.
+    Deadline,
+    /// The client sent more, closed, or was killed, as [`read_or_stop`].
+    Read(ReadOutcome),
+}
+
+/// Waits, for a client blocked on a command, for the first of: one of the
+/// `pending` replies (taken from the list when it arrives), the
+/// `deadline` (none waits for ever), or what [`read_or_stop`]
+/// reports of the client (blocked clients are never idle, as in Redis).
+pub async fn wait_blocked<S: AsyncRead + Unpin>(
+    pending: &mut [Option<PendingReply>],
+    deadline: Option<std::time::Instant>,
+    stream: &mut S,
+    buf: &mut [u8],
+    kill: &Rc<KillSwitch>,
+    inbox: &Rc<Inbox>,
+) -> Woken {
+    let reply = std::future::poll_fn(|cx| {
+        for (i, slot) in pending.iter_mut().enumerate() {
+            let Some(p) = slot else { continue };
+            if let std::task::Poll::Ready(r) = p.poll(cx) {
+                *slot = None;
+                return std::task::Poll::Ready(Woken::Reply(i, r));
+            }
+        }
+        std::task::Poll::Pending
+    });
+    let timer = async {
+        match deadline {
+            Some(at) => {
+                glommio::timer::sleep(at.saturating_duration_since(std::time::Instant::now()))
+                    .await;
+                Woken::Deadline
+            }
+            None => std::future::pending().await,
+        }
+    };
+    let read = async { Woken::Read(read_or_stop(stream, buf, kill, inbox, None).await) };
+    futures_lite::future::or(reply, futures_lite::future::or(timer, read)).await
+}
+
 /// Writes all of `buf` unless the client is killed first (a subscriber that
 /// stopped reading is killed when its inbox overflows). Returns false when
 /// killed.

@@ -42,6 +42,9 @@ pub struct Writes {
     /// Keys the command read that do not exist ("keymiss" events, which
     /// come before the others).
     pub missed: Vec<Bytes>,
+    /// A blocking command's pop found nothing: the command waits (what it
+    /// wrote is its answer at the timeout, and inside MULTI).
+    pub wait: bool,
 }
 
 /// The keys among `keys` whose value in `sources` (same order) is missing.
@@ -57,6 +60,22 @@ impl Writes {
     /// Nothing to write (a read, or an error).
     pub fn none() -> Writes {
         Writes::default()
+    }
+
+    /// One write, which reports its own events.
+    pub fn one(command: Vec<Bytes>) -> Writes {
+        Writes {
+            commands: vec![command],
+            ..Writes::none()
+        }
+    }
+
+    /// Nothing to pop: a blocking command waits.
+    pub fn wait() -> Writes {
+        Writes {
+            wait: true,
+            ..Writes::default()
+        }
     }
 }
 
@@ -80,6 +99,11 @@ pub fn run_local(
         };
         f(argv, &sources, out, &cx)
     };
+    apply(ctx, &writes);
+}
+
+/// Applies a gathering command's writes on this shard, with their events.
+pub fn apply(ctx: &mut ShardCtx<'_>, writes: &Writes) {
     for key in &writes.missed {
         ctx.notify(notify::KEY_MISS, "keymiss", key);
     }

@@ -71,7 +71,7 @@ impl Locks {
         let others_hold = |k: &[u8]| self.holder(k).is_some_and(|t| t != op.tx);
         match op.kind {
             // Releases never wait.
-            OpKind::Unlock | OpKind::UnlockWhole | OpKind::Unwatch => false,
+            OpKind::Unlock | OpKind::UnlockWhole | OpKind::Unwatch | OpKind::Unblock => false,
             // Everything else waits while another transaction holds the
             // whole shard.
             _ if self.whole.is_some_and(|t| t != op.tx) => true,
@@ -83,7 +83,7 @@ impl Locks {
                 args.first().is_some_and(|k| others_hold(k))
             }
             OpKind::Lock | OpKind::Gate => args.iter().any(|k| others_hold(k) || self.wanted(k)),
-            OpKind::Command | OpKind::Quiet => {
+            OpKind::Command | OpKind::Quiet | OpKind::Block => {
                 if !self.any_held() {
                     return false;
                 }
