@@ -1,9 +1,10 @@
 /*
- * Redis's long double arithmetic for INCRBYFLOAT and HINCRBYFLOAT, and its
- * reading of blocking commands' timeouts,
- * kept in C because Rust has no long double: the sum must be computed in the
- * same 80-bit x87 format and printed by the same libc as Redis 7.0 does, or
- * replies differ (0.1 + 0.2 is "0.3" there, 0.30000000000000004 in f64).
+ * Redis's long double arithmetic for INCRBYFLOAT and HINCRBYFLOAT, and the
+ * C library's reading of numbers where Redis relies on it (blocking
+ * commands' timeouts, SORT's strtod), kept in C because Rust has no long
+ * double and no strtod: the sum must be computed in the same 80-bit x87
+ * format and printed by the same libc as Redis 7.0 does, or replies differ
+ * (0.1 + 0.2 is "0.3" there, 0.30000000000000004 in f64).
  *
  * parse_ld is Redis 7.0's string2ld (src/util.c) and format_ld_human its
  * ld2string with LD_STR_HUMAN; MAX_LONG_DOUBLE_CHARS is Redis's buffer size.
@@ -107,4 +108,28 @@ int shoal_ld_timeout_ms(const char *s, size_t len, long long *ms) {
     else
         *ms = (-9223372036854775807LL - 1);
     return 1;
+}
+
+/*
+ * A number as SORT reads one (Redis 7.0's sortCommandGeneric): strtod over
+ * the whole text, which must be consumed, without overflow, underflow or
+ * NaN. Unlike Redis's other readers it takes leading spaces and
+ * hexadecimal floats, as strtod does. Returns 1 with the value in *out, or
+ * 0.
+ */
+int shoal_sort_score(const char *s, size_t len, double *out) {
+    char small[128];
+    char *buf = len < sizeof(small) ? small : malloc(len + 1);
+    char *eptr;
+    double value;
+    int ok;
+    if (buf == NULL) return 0;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    errno = 0;
+    value = strtod(buf, &eptr);
+    ok = eptr[0] == '\0' && (size_t)(eptr - buf) == len && errno != ERANGE && !isnan(value);
+    if (buf != small) free(buf);
+    if (ok) *out = value;
+    return ok;
 }

@@ -262,6 +262,7 @@ fn attempt(
         .collect();
     let cx = GatherCx {
         proto_max_bulk_len: node.config().proto_max_bulk_len,
+        named: &gather::no_named_keys,
     };
     let start = out.len();
     let writes = (b.pop)(argv, &sources, &mut ReplyWriter::new(out, op.protocol), &cx);

@@ -1,9 +1,10 @@
-//! Redis's long double arithmetic, for INCRBYFLOAT and the timeouts of
-//! blocking commands: parsing with `strtold`, adding in the platform's long
-//! double (80-bit x87 on x86-64 Linux, as
-//! Redis) and printing with `%.17Lf` less trailing zeros. Rust has no long
-//! double, so this is the one place the engine calls C (`c/long_double.c`,
-//! built by `build.rs`); the replies then match Redis byte for byte.
+//! Redis's long double arithmetic, for INCRBYFLOAT: parsing with `strtold`,
+//! adding in the platform's long double (80-bit x87 on x86-64 Linux, as
+//! Redis) and printing with `%.17Lf` less trailing zeros; and the C
+//! library's reading of numbers where Redis relies on it (blocking commands'
+//! timeouts, SORT's `strtod`). Rust has neither, so this is the one place the
+//! engine calls C (`c/long_double.c`, built by `build.rs`); the replies then
+//! match Redis byte for byte.
 
 use super::CmdError;
 use std::ffi::{c_char, c_int, c_long};
@@ -21,6 +22,7 @@ extern "C" {
         out_cap: usize,
     ) -> c_long;
     fn shoal_ld_timeout_ms(s: *const c_char, len: usize, ms: *mut i64) -> c_int;
+    fn shoal_sort_score(s: *const c_char, len: usize, out: *mut f64) -> c_int;
 }
 
 /// Why [`add_checked`] found no sum.
@@ -79,6 +81,16 @@ pub fn timeout_ms(text: &[u8]) -> Option<i64> {
     // write; the C side keeps no pointer after returning.
     let ok = unsafe { shoal_ld_timeout_ms(text.as_ptr().cast(), text.len(), &mut ms) };
     (ok == 1).then_some(ms)
+}
+
+/// A number as SORT reads one: C's `strtod` over the whole text (leading
+/// spaces and hexadecimal floats too), no overflow, underflow or NaN.
+pub fn sort_score(text: &[u8]) -> Option<f64> {
+    let mut value = 0f64;
+    // SAFETY: `text` is valid for reads of its length and `value` for one
+    // write; the C side keeps no pointer after returning.
+    let ok = unsafe { shoal_sort_score(text.as_ptr().cast(), text.len(), &mut value) };
+    (ok == 1).then_some(value)
 }
 
 #[cfg(test)]

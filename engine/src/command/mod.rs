@@ -227,10 +227,14 @@ impl Acl {
     }
 }
 
+/// Finds a key in a request's arguments (its position), as Redis's
+/// `getkeys_proc` does for SORT.
+pub type FindKeyFn = fn(&[Bytes]) -> Option<usize>;
+
 /// Where the keys are, Redis's (first, last, step) convention: positions
 /// count the command name as 0; `last` negative counts from the end; all
 /// zero means no keys.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct KeySpec {
     pub first: i32,
     pub last: i32,
@@ -239,6 +243,9 @@ pub struct KeySpec {
     /// follow it (SINTERCARD numkeys key ...); first, last and step are 0,
     /// and COMMAND shows the command as `movablekeys`.
     pub numkeys: i32,
+    /// A key found by scanning the arguments (SORT's STORE destination),
+    /// after the others; COMMAND shows the command as `movablekeys`.
+    pub found_by: Option<FindKeyFn>,
 }
 
 impl KeySpec {
@@ -247,6 +254,7 @@ impl KeySpec {
         last: 0,
         step: 0,
         numkeys: 0,
+        found_by: None,
     };
 
     /// Whether commands with this spec take any key at all.
@@ -272,7 +280,13 @@ impl KeySpec {
                 }
             }
         };
-        self.fixed_positions(argv.len()).chain(counted)
+        let found = self.found_by.and_then(|f| f(argv));
+        self.fixed_positions(argv.len()).chain(counted).chain(found)
+    }
+
+    /// Whether where the keys are depends on the arguments.
+    pub fn movable(&self) -> bool {
+        self.numkeys > 0 || self.found_by.is_some()
     }
 
     /// The positions the (first, last, step) part names.
@@ -298,9 +312,11 @@ impl KeySpec {
 }
 
 /// The argument positions holding a request's keys: the (first, last,
-/// step) ones, then the counted ones.
-pub type KeyPositions =
-    std::iter::Chain<std::iter::StepBy<std::ops::Range<usize>>, std::ops::Range<usize>>;
+/// step) ones, then the counted ones, then the one found by scanning.
+pub type KeyPositions = std::iter::Chain<
+    std::iter::Chain<std::iter::StepBy<std::ops::Range<usize>>, std::ops::Range<usize>>,
+    std::option::IntoIter<usize>,
+>;
 
 /// One command: everything dispatch, `COMMAND` and the docs need.
 pub struct CommandSpec {
@@ -318,6 +334,11 @@ pub struct CommandSpec {
     pub summary: &'static str,
     pub complexity: &'static str,
     pub subcommands: &'static [CommandSpec],
+    /// Whether a request reads keys named by data (SORT's BY and GET
+    /// patterns), which may live on any shard: with several shards it runs
+    /// as a transaction holding every shard, and a gathering command gets
+    /// them through `GatherCx::named`.
+    pub names_keys: Option<fn(&[Bytes]) -> bool>,
 }
 
 impl CommandSpec {
@@ -336,6 +357,7 @@ impl CommandSpec {
             summary: "",
             complexity: "",
             subcommands: &[],
+            names_keys: None,
         }
     }
     pub const fn flags(mut self, flags: Flags) -> Self {
@@ -348,6 +370,7 @@ impl CommandSpec {
             last,
             step,
             numkeys: 0,
+            found_by: None,
         };
         self
     }
@@ -355,6 +378,18 @@ impl CommandSpec {
     /// keys [`CommandSpec::keys`] names, if any: ZUNIONSTORE's destination).
     pub const fn keys_counted_at(mut self, at: i32) -> Self {
         self.keys.numkeys = at;
+        self
+    }
+    /// A key found by scanning the arguments (see [`KeySpec::found_by`]).
+    pub const fn keys_found_by(mut self, f: FindKeyFn) -> Self {
+        self.keys.found_by = Some(f);
+        self
+    }
+    /// The command reads keys it names from what it read, when `f` says
+    /// so for a request (SORT's BY and GET patterns): see
+    /// [`CommandSpec::names_keys`].
+    pub const fn names_keys(mut self, f: fn(&[Bytes]) -> bool) -> Self {
+        self.names_keys = Some(f);
         self
     }
     pub const fn acl(mut self, acl: Acl) -> Self {

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Every family's commands, in the order `COMMAND` lists them.
-fn families() -> [&'static [CommandSpec]; 12] {
+fn families() -> [&'static [CommandSpec]; 13] {
     [
         commands::connection::COMMANDS,
         commands::server::COMMANDS,
@@ -21,6 +21,7 @@ fn families() -> [&'static [CommandSpec]; 12] {
         commands::lists::COMMANDS,
         commands::zsets::COMMANDS,
         commands::keys::COMMANDS,
+        commands::sort::COMMANDS,
         commands::introspection::COMMANDS,
         commands::transactions::COMMANDS,
         commands::pubsub::COMMANDS,

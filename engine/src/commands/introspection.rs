@@ -44,7 +44,7 @@ fn write_info(spec: &CommandSpec, out: &mut ReplyWriter<'_>) {
     out.bulk(spec.name.as_bytes());
     out.integer(i64::from(spec.arity));
     let mut flags: Vec<&str> = spec.flags.names().collect();
-    if spec.keys.numkeys > 0 {
+    if spec.keys.movable() {
         flags.push("movablekeys");
     }
     out.set(flags.len());

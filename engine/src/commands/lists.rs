@@ -524,7 +524,7 @@ fn lmove(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     match (side(&argv[3]), side(&argv[4])) {
         (Some(from), Some(to)) => move_generic(argv, sources, out, from, to),
@@ -540,7 +540,7 @@ fn rpoplpush(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     move_generic(argv, sources, out, false, true)
 }
@@ -551,7 +551,7 @@ fn lmpop(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     mpop(argv, 1, sources, out)
 }
@@ -606,7 +606,7 @@ fn blmpop(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     mpop(argv, 2, sources, out)
 }
@@ -644,7 +644,7 @@ fn blpop(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     bpop(argv, sources, out, true)
 }
@@ -654,7 +654,7 @@ fn brpop(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     bpop(argv, sources, out, false)
 }
@@ -690,7 +690,7 @@ fn blmove(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     match (side(&argv[3]), side(&argv[4])) {
         (Some(from), Some(to)) => bmove(argv, sources, out, from, to),
@@ -706,7 +706,7 @@ fn brpoplpush(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     bmove(argv, sources, out, false, true)
 }

@@ -422,7 +422,7 @@ fn sinter(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     set_op_reply(SetOp::Inter, &argv[1..], sources, out)
 }
@@ -431,7 +431,7 @@ fn sunion(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     set_op_reply(SetOp::Union, &argv[1..], sources, out)
 }
@@ -440,7 +440,7 @@ fn sdiff(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     set_op_reply(SetOp::Diff, &argv[1..], sources, out)
 }
@@ -449,7 +449,7 @@ fn sinterstore(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     set_op_store(SetOp::Inter, "sinterstore", argv, sources, out)
 }
@@ -458,7 +458,7 @@ fn sunionstore(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     set_op_store(SetOp::Union, "sunionstore", argv, sources, out)
 }
@@ -467,7 +467,7 @@ fn sdiffstore(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     set_op_store(SetOp::Diff, "sdiffstore", argv, sources, out)
 }
@@ -478,7 +478,7 @@ fn sintercard(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     let numkeys = match parse_i64(&argv[1]) {
         Some(n) if n >= 1 => n as u64,
@@ -532,7 +532,7 @@ fn smove(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     let (src, dst, member) = (&argv[1], &argv[2], &argv[3]);
     let Some(src_value) = sources[0] else {

@@ -363,7 +363,7 @@ fn bitop(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     #[derive(Clone, Copy, PartialEq)]
     enum Op {
@@ -454,7 +454,7 @@ fn lcs(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    cx: &GatherCx,
+    cx: &GatherCx<'_>,
 ) -> Writes {
     let mut scratch = [itoa::Buffer::new(), itoa::Buffer::new()];
     let mut strings: [&[u8]; 2] = [&[], &[]];

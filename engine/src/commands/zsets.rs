@@ -553,7 +553,7 @@ fn zrangestore(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     let query = match RangeQuery::parse(argv, 2, None, None, true) {
         Ok(q) => q,
@@ -1032,7 +1032,7 @@ fn zunion(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     algebra_reply(ZOp::Union, "zunion", argv, sources, out)
 }
@@ -1041,7 +1041,7 @@ fn zinter(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     algebra_reply(ZOp::Inter, "zinter", argv, sources, out)
 }
@@ -1050,7 +1050,7 @@ fn zdiff(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     algebra_reply(ZOp::Diff, "zdiff", argv, sources, out)
 }
@@ -1059,7 +1059,7 @@ fn zunionstore(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     algebra_store(ZOp::Union, "zunionstore", argv, sources, out)
 }
@@ -1068,7 +1068,7 @@ fn zinterstore(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     algebra_store(ZOp::Inter, "zinterstore", argv, sources, out)
 }
@@ -1077,7 +1077,7 @@ fn zdiffstore(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     algebra_store(ZOp::Diff, "zdiffstore", argv, sources, out)
 }
@@ -1088,7 +1088,7 @@ fn zmpop(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     mpop(argv, 1, sources, out)
 }
@@ -1098,7 +1098,7 @@ fn bzmpop(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     mpop(argv, 2, sources, out)
 }
@@ -1195,7 +1195,7 @@ fn bzpopmin(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     bzpop(argv, sources, out, false)
 }
@@ -1205,7 +1205,7 @@ fn bzpopmax(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     bzpop(argv, sources, out, true)
 }
@@ -1225,7 +1225,7 @@ fn zintercard(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     let a = match parse_algebra(argv, 1, sources, ZOp::Inter, false, true, "zintercard") {
         Ok(a) => a,

@@ -589,6 +589,9 @@ impl Connection {
             }
             // Inside a transaction a blocking command does not wait.
             Exec::Gather(f) | Exec::Blocking(crate::blocking::BlockSpec { pop: f, .. }) => {
+                if n > 1 && spec.names_keys.is_some_and(|names| names(argv)) {
+                    return Planned::Coordinate(Coordinate::Gather(f));
+                }
                 let mut target = None;
                 for p in spec.keys.positions(argv) {
                     let s = shard_of(&argv[p], n).0;

@@ -15,10 +15,11 @@ use crate::shard::shard_of;
 use crate::txn::gather::{GatherCx, GatherFn};
 use crate::txn::transfer::{self, Decision};
 use crate::txn::TxId;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_lite::{AsyncRead, AsyncWrite};
 use shoal_proto::ReplyWriter;
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 
 /// Commands queued between MULTI and EXEC.
@@ -234,6 +235,11 @@ impl Connection {
                 keys.entry(s).or_default().push(argv[p].clone());
                 touched.insert(s);
                 has_keys = true;
+            }
+            if n > 1 && spec.names_keys.is_some_and(|names| names(argv)) {
+                // SORT ... BY/GET: the keys it names may be anywhere.
+                touched.extend(0..n);
+                whole = true;
             }
             match spec.exec {
                 Exec::AllShards { .. } => {
@@ -472,8 +478,37 @@ impl Connection {
             .collect();
         let sources: Vec<Option<&Value>> =
             entries.iter().map(|e| e.as_ref().map(|e| &e.0)).collect();
+        let proto_max_bulk_len = self.node.config().proto_max_bulk_len;
+        // Keys named by what was read (SORT's patterns): a first run, whose
+        // answer is dropped, says which; the transaction holds every shard,
+        // so they are fetched as they are, and the command runs again.
+        let mut named: HashMap<Bytes, Value> = HashMap::new();
+        if spec.names_keys.is_some_and(|names| names(&argv)) {
+            let wanted: RefCell<Vec<Bytes>> = RefCell::default();
+            let record = |key: &[u8]| -> Option<&Value> {
+                wanted.borrow_mut().push(Bytes::copy_from_slice(key));
+                None
+            };
+            let cx = GatherCx {
+                proto_max_bulk_len,
+                named: &record,
+            };
+            let mut scratch = BytesMut::new();
+            f(
+                &argv,
+                &sources,
+                &mut ReplyWriter::new(&mut scratch, self.state.protocol),
+                &cx,
+            );
+            let mut wanted = wanted.into_inner();
+            wanted.sort_unstable();
+            wanted.dedup();
+            named = self.peek_all(&wanted).await;
+        }
+        let lookup = |key: &[u8]| named.get(key);
         let cx = GatherCx {
-            proto_max_bulk_len: self.node.config().proto_max_bulk_len,
+            proto_max_bulk_len,
+            named: &lookup,
         };
         let writes = f(
             &argv,
@@ -513,6 +548,32 @@ impl Connection {
             self.node.notifier.emit(self.state.db, *class, name, key);
         }
         self.node.publish_events();
+    }
+
+    /// The live values of `keys`, in the connection's database, fetched
+    /// from their shards (inside a transaction that holds them).
+    async fn peek_all(&mut self, keys: &[Bytes]) -> HashMap<Bytes, Value> {
+        let n = self.node.shard_count;
+        let peek = OpHead {
+            kind: OpKind::Peek,
+            ..self.head(transactions::exec_spec())
+        };
+        self.begin_segment();
+        let sent: Vec<(usize, usize)> = keys
+            .iter()
+            .map(|k| {
+                let s = shard_of(k, n).0;
+                (s, self.batches[s].push(&peek, [k]))
+            })
+            .collect();
+        self.dispatch().await;
+        keys.iter()
+            .zip(sent)
+            .filter_map(|(k, (s, i))| match self.sinks[s].parts.get_mut(i) {
+                Some(Part::Entry(e)) => e.take().map(|e| (k.clone(), e.0)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Request `i`, a RENAME, RENAMENX or COPY between keys on two shards,

@@ -20,13 +20,23 @@ pub type GatherFn = fn(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
-    cx: &GatherCx,
+    cx: &GatherCx<'_>,
 ) -> Writes;
 
-/// The settings a gathering command may need.
-pub struct GatherCx {
+/// What a gathering command may need besides its keys' values.
+pub struct GatherCx<'a> {
     /// `proto-max-bulk-len`: also the bound on LCS's transient table.
     pub proto_max_bulk_len: usize,
+    /// The live value of a key the command names from what it read (SORT's
+    /// BY and GET patterns); see [`CommandSpec::names_keys`].
+    ///
+    /// [`CommandSpec::names_keys`]: crate::command::CommandSpec
+    pub named: &'a dyn Fn(&[u8]) -> Option<&'a Value>,
+}
+
+/// For commands that name no keys.
+pub fn no_named_keys(_key: &[u8]) -> Option<&'static Value> {
+    None
 }
 
 /// What a gathering command writes.
@@ -94,8 +104,10 @@ pub fn run_local(
             .positions(argv)
             .map(|p| db.live(&argv[p], now))
             .collect();
+        let named = |key: &[u8]| db.live(key, now);
         let cx = GatherCx {
             proto_max_bulk_len: ctx.node.config().proto_max_bulk_len,
+            named: &named,
         };
         f(argv, &sources, out, &cx)
     };

@@ -1,0 +1,9 @@
+two
+2
+
+three
+3
+
+one
+1
+
