@@ -414,6 +414,12 @@ impl CommandSpec {
         self
     }
 
+    /// Whether request `argv` reads keys named by data (see
+    /// [`CommandSpec::names_keys`]).
+    pub fn reads_named_keys(&self, argv: &[Bytes]) -> bool {
+        self.names_keys.is_some_and(|names| names(argv))
+    }
+
     /// Whether `argc` arguments (counting the name) satisfy the arity:
     /// and, for commands whose keys run to the end in steps (MSET's key
     /// value pairs), whether the arguments come in whole steps.

@@ -489,20 +489,27 @@ fn move_writes(src: &Bytes, dst: &Bytes, element: &[u8], from_left: bool, to_lef
     }
 }
 
-/// LMOVE and RPOPLPUSH, as Redis 7.0's lmoveGenericCommand decides.
+/// LMOVE and RPOPLPUSH, as Redis 7.0's lmoveGenericCommand decides; their
+/// blocking forms (BLMOVE, BRPOPLPUSH) have a `timeout` after the other
+/// arguments, checked first, and wait when the source is missing.
 fn move_generic(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
     from_left: bool,
     to_left: bool,
+    timeout: Option<&Bytes>,
 ) -> Writes {
+    if let Some(Err(e)) = timeout.map(|t| blocking::parse_timeout(t)) {
+        out.error(e.as_bytes());
+        return Writes::none();
+    }
     let (src, dst) = (&argv[1], &argv[2]);
-    let list = match list_of(sources[0]) {
-        Ok(Some(l)) if !l.is_empty() => l,
-        Ok(_) => {
+    let list = match list_to_pop(sources[0]) {
+        Ok(Some(l)) => l,
+        Ok(None) => {
             out.null();
-            return Writes::none();
+            return Writes::wait();
         }
         Err(e) => {
             e.reply(out);
@@ -519,7 +526,8 @@ fn move_generic(
     move_writes(src, dst, element, from_left, to_left)
 }
 
-/// LMOVE source destination LEFT|RIGHT LEFT|RIGHT
+/// LMOVE source destination LEFT|RIGHT LEFT|RIGHT, and BLMOVE with a
+/// timeout after them.
 fn lmove(
     argv: &[Bytes],
     sources: &[Option<&Value>],
@@ -527,7 +535,7 @@ fn lmove(
     _cx: &GatherCx<'_>,
 ) -> Writes {
     match (side(&argv[3]), side(&argv[4])) {
-        (Some(from), Some(to)) => move_generic(argv, sources, out, from, to),
+        (Some(from), Some(to)) => move_generic(argv, sources, out, from, to, argv.get(5)),
         _ => {
             CmdError::Syntax.reply(out);
             Writes::none()
@@ -535,14 +543,14 @@ fn lmove(
     }
 }
 
-/// RPOPLPUSH source destination
+/// RPOPLPUSH source destination, and BRPOPLPUSH with a timeout after them.
 fn rpoplpush(
     argv: &[Bytes],
     sources: &[Option<&Value>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
-    move_generic(argv, sources, out, false, true)
+    move_generic(argv, sources, out, false, true, argv.get(3))
 }
 
 /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count], checked in Redis
@@ -659,58 +667,6 @@ fn brpop(
     bpop(argv, sources, out, false)
 }
 
-/// BLMOVE and BRPOPLPUSH once their sides are read: the timeout, then the
-/// source (missing: wait), then the move as LMOVE's.
-fn bmove(
-    argv: &[Bytes],
-    sources: &[Option<&Value>],
-    out: &mut ReplyWriter<'_>,
-    from_left: bool,
-    to_left: bool,
-) -> Writes {
-    if let Err(e) = blocking::parse_timeout(&argv[argv.len() - 1]) {
-        out.error(e.as_bytes());
-        return Writes::none();
-    }
-    match list_to_pop(sources[0]) {
-        Ok(Some(_)) => move_generic(argv, sources, out, from_left, to_left),
-        Ok(None) => {
-            out.null();
-            Writes::wait()
-        }
-        Err(e) => {
-            e.reply(out);
-            Writes::none()
-        }
-    }
-}
-
-/// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
-fn blmove(
-    argv: &[Bytes],
-    sources: &[Option<&Value>],
-    out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx<'_>,
-) -> Writes {
-    match (side(&argv[3]), side(&argv[4])) {
-        (Some(from), Some(to)) => bmove(argv, sources, out, from, to),
-        _ => {
-            CmdError::Syntax.reply(out);
-            Writes::none()
-        }
-    }
-}
-
-/// BRPOPLPUSH source destination timeout
-fn brpoplpush(
-    argv: &[Bytes],
-    sources: &[Option<&Value>],
-    out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx<'_>,
-) -> Writes {
-    bmove(argv, sources, out, false, true)
-}
-
 /// How the blocking list commands block.
 const fn blocks(pop: crate::txn::gather::GatherFn, first_key_only: bool, timeout_at: i32) -> Exec {
     Exec::Blocking(BlockSpec {
@@ -820,12 +776,12 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys(1, -2, 1)
         .acl(LIST)
         .doc("list", "2.0.0", "O(N) where N is the number of provided keys.", "Remove and get the last element in a list, or block until one is available"),
-    CommandSpec::new("blmove", 6, blocks(blmove, true, -1))
+    CommandSpec::new("blmove", 6, blocks(lmove, true, -1))
         .flags(Flags::WRITE.or(Flags::DENYOOM).or(Flags::NOSCRIPT).or(Flags::BLOCKING))
         .keys(1, 2, 1)
         .acl(LIST)
         .doc("list", "6.2.0", "O(1)", "Pop an element from a list, push it to another list and return it; or block until one is available"),
-    CommandSpec::new("brpoplpush", 4, blocks(brpoplpush, true, -1))
+    CommandSpec::new("brpoplpush", 4, blocks(rpoplpush, true, -1))
         .flags(Flags::WRITE.or(Flags::DENYOOM).or(Flags::NOSCRIPT).or(Flags::BLOCKING))
         .keys(1, 2, 1)
         .acl(LIST)

@@ -98,22 +98,10 @@ pub fn store_position(argv: &[Bytes]) -> Option<usize> {
 }
 
 /// Whether a BY or GET pattern of the request names keys (it has a `*`
-/// and is not `#`): then the keys may live on any shard.
+/// and is not `#`): then the keys may live on any shard. A request whose
+/// options do not parse names none (it answers an error).
 pub fn names_keys(argv: &[Bytes]) -> bool {
-    let mut i = 2;
-    while i + 1 < argv.len() {
-        let word = &argv[i][..];
-        if word.eq_ignore_ascii_case(b"BY") || word.eq_ignore_ascii_case(b"GET") {
-            if argv[i + 1].contains(&b'*') {
-                return true;
-            }
-            i += 1;
-        } else if word.eq_ignore_ascii_case(b"LIMIT") {
-            i += 2;
-        }
-        i += 1;
-    }
-    false
+    parse(argv, false).is_ok_and(|o| o.by.is_some() || o.gets.iter().any(|g| g.contains(&b'*')))
 }
 
 /// Redis's lookupKeyByPattern: `#` is the element itself; otherwise the

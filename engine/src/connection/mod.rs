@@ -589,7 +589,7 @@ impl Connection {
             }
             // Inside a transaction a blocking command does not wait.
             Exec::Gather(f) | Exec::Blocking(crate::blocking::BlockSpec { pop: f, .. }) => {
-                if n > 1 && spec.names_keys.is_some_and(|names| names(argv)) {
+                if n > 1 && spec.reads_named_keys(argv) {
                     return Planned::Coordinate(Coordinate::Gather(f));
                 }
                 let mut target = None;

@@ -236,7 +236,7 @@ impl Connection {
                 touched.insert(s);
                 has_keys = true;
             }
-            if n > 1 && spec.names_keys.is_some_and(|names| names(argv)) {
+            if n > 1 && spec.reads_named_keys(argv) {
                 // SORT ... BY/GET: the keys it names may be anywhere.
                 touched.extend(0..n);
                 whole = true;
@@ -483,7 +483,7 @@ impl Connection {
         // answer is dropped, says which; the transaction holds every shard,
         // so they are fetched as they are, and the command runs again.
         let mut named: HashMap<Bytes, Value> = HashMap::new();
-        if spec.names_keys.is_some_and(|names| names(&argv)) {
+        if spec.reads_named_keys(&argv) {
             let wanted: RefCell<Vec<Bytes>> = RefCell::default();
             let record = |key: &[u8]| -> Option<&Value> {
                 wanted.borrow_mut().push(Bytes::copy_from_slice(key));
