@@ -221,6 +221,9 @@ pub(crate) struct NonBufferedStream<S> {
     stream: S,
     source_tx: Option<Source>,
     source_rx: Option<Source>,
+    /// Shoal patch: the last read took all that had arrived, so the next
+    /// lets the executor's other ready tasks run before it tries `recv`.
+    rx_yield: bool,
     write_timeout: Timeout,
     read_timeout: Timeout,
 }
@@ -268,19 +271,21 @@ impl<S: AsRawFd> NonBufferedStream<S> {
             .unwrap_or(true);
 
         if no_pending_poll {
+            // Shoal patch: instead of arming a poll request as soon as a
+            // read took everything that had arrived (one poll submission
+            // per read), the next read first yields to the other ready
+            // tasks and then tries `recv`; only if that finds nothing is a
+            // poll armed. A server busy with many connections then finds
+            // the next request already there and pays no poll at all.
+            if std::mem::take(&mut self.rx_yield) {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             if let Some(result) = super::yolo_recv(self.stream.as_raw_fd(), buf) {
                 self.source_rx.take();
                 self.read_timeout.cancel_timer(reactor);
                 let result = poll_err!(result);
-                // Start an early poll if the buffer is not fully filled. So when
-                // the next time `poll_read` is called, it will be known immediately
-                // whether the underlying stream is ready for reading.
-                if result > 0 && result < buf.len() {
-                    self.source_rx = Some(reactor.poll_read_ready(self.stream.as_raw_fd()));
-                    // The `rush_dispatch`s here and after could be removed to
-                    // improve performance if #458 is handled appropriately.
-                    // reactor.rush_dispatch(self.source_rx.as_ref().unwrap());
-                }
+                self.rx_yield = result > 0 && result < buf.len();
                 return Poll::Ready(Ok(result));
             }
         }
@@ -366,6 +371,7 @@ where
             stream: socket.into(),
             source_tx: None,
             source_rx: None,
+            rx_yield: false,
             write_timeout: Timeout::new(reactor.register_timer()),
             read_timeout: Timeout::new(reactor.register_timer()),
         };
