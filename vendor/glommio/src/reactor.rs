@@ -173,6 +173,10 @@ pub(crate) struct Reactor {
     /// refcell) every time. Acquire during initialization
     preempt_ptr_head: *const u32,
     preempt_ptr_tail: *const AtomicU32,
+
+    /// Shoal patch: tasks to wake at the next poll of the rings (see
+    /// `wake_after_poll`).
+    after_poll: RefCell<Vec<Waker>>,
 }
 
 impl Reactor {
@@ -193,6 +197,7 @@ impl Reactor {
             record_io_latencies,
             preempt_ptr_head,
             preempt_ptr_tail: preempt_ptr_tail as _,
+            after_poll: RefCell::new(Vec::new()),
         })
     }
 
@@ -849,8 +854,24 @@ impl Reactor {
     /// Polls for I/O, but does not change any timer registration.
     ///
     /// This doesn't ever sleep, and does not touch the preemption timer.
+    /// Shoal patch: wakes `waker` when the executor next polls the rings,
+    /// that is once every task ready now has run and the completions that
+    /// arrived meanwhile have been collected. Unlike waking the task at once,
+    /// this never keeps the run queue from draining, so it cannot hold the
+    /// rings unpolled (and tasks waiting on them) until the preemption timer.
+    pub(crate) fn wake_after_poll(&self, waker: &Waker) {
+        self.after_poll.borrow_mut().push(waker.clone());
+    }
+
+    fn wake_deferred(&self) -> usize {
+        let wakers = std::mem::take(&mut *self.after_poll.borrow_mut());
+        let woke = wakers.len();
+        wakers.into_iter().for_each(Waker::wake);
+        woke
+    }
+
     pub(crate) fn spin_poll_io(&self) -> io::Result<bool> {
-        let mut woke = 0;
+        let mut woke = self.wake_deferred();
         self.sys.poll_io(&mut woke)?;
         woke += self.process_timers().1;
         woke += self.process_shared_channels();
@@ -867,7 +888,8 @@ impl Reactor {
     /// Processes new events, blocking until the first event or the timeout.
     pub(crate) fn react(&self, timeout: impl Fn() -> Option<Duration>) -> io::Result<bool> {
         // Process ready timers.
-        let (next_timer, woke) = self.process_external_events();
+        let (next_timer, mut woke) = self.process_external_events();
+        woke += self.wake_deferred();
 
         // Block on I/O events.
         match self

@@ -273,12 +273,13 @@ impl<S: AsRawFd> NonBufferedStream<S> {
         if no_pending_poll {
             // Shoal patch: instead of arming a poll request as soon as a
             // read took everything that had arrived (one poll submission
-            // per read), the next read first yields to the other ready
-            // tasks and then tries `recv`; only if that finds nothing is a
-            // poll armed. A server busy with many connections then finds
-            // the next request already there and pays no poll at all.
+            // per read), the next read first waits for the executor's next
+            // poll of the rings (every task ready now runs first) and then
+            // tries `recv`; only if that finds nothing is a poll armed. A
+            // server busy with many connections then finds the next request
+            // already there and pays no poll at all.
             if std::mem::take(&mut self.rx_yield) {
-                cx.waker().wake_by_ref();
+                reactor.wake_after_poll(cx.waker());
                 return Poll::Pending;
             }
             if let Some(result) = super::yolo_recv(self.stream.as_raw_fd(), buf) {
