@@ -215,6 +215,10 @@ impl Timeout {
     }
 }
 
+/// Shoal patch: how many reads arm their poll at once after a deferred
+/// `recv` found nothing, before deferring is tried again.
+const EARLY_POLLS_AFTER_MISS: u8 = 8;
+
 #[derive(Debug)]
 pub(crate) struct NonBufferedStream<S> {
     reactor: Weak<Reactor>,
@@ -224,6 +228,13 @@ pub(crate) struct NonBufferedStream<S> {
     /// Shoal patch: the last read took all that had arrived, so the next
     /// lets the executor's other ready tasks run before it tries `recv`.
     rx_yield: bool,
+    /// Shoal patch: this read waited for the executor's next poll of the
+    /// rings before trying `recv`.
+    rx_deferred: bool,
+    /// Shoal patch: reads left that arm their poll at once, as glommio
+    /// does, because a deferred `recv` found nothing (the peer is slower
+    /// than a round of the executor).
+    rx_early_polls: u8,
     write_timeout: Timeout,
     read_timeout: Timeout,
 }
@@ -277,17 +288,30 @@ impl<S: AsRawFd> NonBufferedStream<S> {
             // poll of the rings (every task ready now runs first) and then
             // tries `recv`; only if that finds nothing is a poll armed. A
             // server busy with many connections then finds the next request
-            // already there and pays no poll at all.
+            // already there and pays no poll at all. When a deferred `recv`
+            // finds nothing, the next reads arm their poll at once again.
             if std::mem::take(&mut self.rx_yield) {
+                self.rx_deferred = true;
                 reactor.wake_after_poll(cx.waker());
                 return Poll::Pending;
             }
             if let Some(result) = super::yolo_recv(self.stream.as_raw_fd(), buf) {
                 self.source_rx.take();
                 self.read_timeout.cancel_timer(reactor);
+                self.rx_deferred = false;
                 let result = poll_err!(result);
-                self.rx_yield = result > 0 && result < buf.len();
+                if result > 0 && result < buf.len() {
+                    if self.rx_early_polls == 0 {
+                        self.rx_yield = true;
+                    } else {
+                        self.rx_early_polls -= 1;
+                        self.source_rx = Some(reactor.poll_read_ready(self.stream.as_raw_fd()));
+                    }
+                }
                 return Poll::Ready(Ok(result));
+            }
+            if std::mem::take(&mut self.rx_deferred) {
+                self.rx_early_polls = EARLY_POLLS_AFTER_MISS;
             }
         }
 
@@ -373,6 +397,8 @@ where
             source_tx: None,
             source_rx: None,
             rx_yield: false,
+            rx_deferred: false,
+            rx_early_polls: 0,
             write_timeout: Timeout::new(reactor.register_timer()),
             read_timeout: Timeout::new(reactor.register_timer()),
         };
