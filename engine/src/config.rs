@@ -59,6 +59,9 @@ pub struct Config {
     pub proto_max_bulk_len: usize,
     pub client_query_buffer_limit: usize,
     pub hz: u32,
+    /// `active-expire-effort` (1-10): how much of each `hz` cycle active
+    /// expiry may spend (see `runtime::ExpireCycle`).
+    pub active_expire_effort: u32,
     pub loglevel: LogLevel,
     /// Log file path; empty = standard output.
     pub logfile: String,
@@ -100,6 +103,7 @@ impl Default for Config {
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             hz: 10,
+            active_expire_effort: 1,
             loglevel: LogLevel::Notice,
             logfile: String::new(),
             config_file: String::new(),
@@ -464,6 +468,15 @@ pub static SETTINGS: &[Setting] = &[
         get: |c| c.hz.to_string(),
         set: |c, a| {
             c.hz = int_in(a, 1, 500)? as u32;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "active-expire-effort",
+        get: |c| c.active_expire_effort.to_string(),
+        set: |c, a| {
+            c.active_expire_effort = int_in(a, 1, 10)? as u32;
             Ok(())
         },
         mutable: true,

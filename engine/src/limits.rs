@@ -28,10 +28,13 @@ pub const BATCH_REQUESTS_MAX: usize = 1024;
 /// Messages queued on one ring of the cross-shard channel mesh.
 pub const MESH_RING_CAPACITY: usize = 1024;
 
-/// Active expiry: how often each shard sweeps (Redis: `hz` 10).
-pub const EXPIRE_SWEEP_INTERVAL_MS: u64 = 100;
-/// Active expiry: entries one sweep tick looks at at most, per database.
-pub const EXPIRE_SWEEP_BUDGET: usize = 200;
+/// Active expiry: entries one sweep step looks at at most, per database:
+/// a whole segment of the table, so that a step hashes each key it looks at
+/// once or twice rather than the whole segment for a part of it.
+pub const EXPIRE_SWEEP_BUDGET: usize = crate::keyspace::table::SEGMENT_LEN_MAX;
+/// Active expiry: how long the sweep runs before it lets the shard's
+/// connections run (its cycle is cut into slices of this length).
+pub const EXPIRE_SLICE: std::time::Duration = std::time::Duration::from_micros(250);
 
 /// How often an executor checks the global shutdown flag.
 pub const SHUTDOWN_POLL_MS: u64 = 20;

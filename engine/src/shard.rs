@@ -3,7 +3,7 @@
 //! completion; what they checked at their start is still true at their end.
 
 use crate::blocking::Waiting;
-use crate::keyspace::Db;
+use crate::keyspace::{Db, Swept};
 use crate::node::Node;
 use crate::notify::Notifier;
 use crate::txn::locks::Locks;
@@ -73,12 +73,23 @@ impl Shard {
         self.dbs.iter().map(|d| d.expired_total).sum()
     }
 
-    /// One tick of active expiry over every database, bounded per database.
-    pub fn sweep_expired(&mut self, budget: usize, now_ms: u64) -> usize {
-        self.dbs
-            .iter_mut()
-            .map(|d| d.sweep_expired(budget, now_ms))
-            .sum()
+    /// One step of active expiry over every database, bounded per database.
+    pub fn sweep_expired(&mut self, budget: usize, now_ms: u64) -> Swept {
+        let mut swept = Swept::default();
+        for d in &mut self.dbs {
+            swept += d.sweep_expired(budget, now_ms);
+        }
+        swept
+    }
+
+    /// Keys, all databases (counting those expired but not yet removed).
+    pub fn keys(&self) -> usize {
+        self.dbs.iter().map(|d| d.len()).sum()
+    }
+
+    /// Keys with an expiry, all databases.
+    pub fn volatile_keys(&self) -> usize {
+        self.dbs.iter().map(|d| d.volatile_len()).sum()
     }
 }
 

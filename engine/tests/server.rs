@@ -145,12 +145,7 @@ fn strings_keys_and_expiry_through_the_redis_crate() {
     }
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let info: String = redis::cmd("INFO").arg("stats").query(&mut c).unwrap();
-        let expired: u64 = info
-            .lines()
-            .find_map(|l| l.strip_prefix("expired_keys:"))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap();
+        let expired = expired_keys(&mut c);
         if expired >= 201 {
             break;
         }
@@ -160,6 +155,65 @@ fn strings_keys_and_expiry_through_the_redis_crate() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// INFO stats `expired_keys`.
+fn expired_keys(c: &mut redis::Connection) -> u64 {
+    let info: String = redis::cmd("INFO").arg("stats").query(c).unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("expired_keys:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn active_expiry_finds_an_untouched_key_among_many_without_a_ttl() {
+    // The sweep walks the whole table (there is no index of keys with a
+    // TTL): one volatile key among 100,000 must still go within seconds,
+    // not after up to 100,000 / 200 cycles of 100 ms as with a fixed
+    // budget of 200 entries per cycle.
+    let server = Server::start(&["--threads", "1"]);
+    let mut c = server.client();
+    let mut fill = redis::pipe();
+    for i in 0..100_000 {
+        fill.cmd("SET").arg(format!("plain:{i}")).arg(i).ignore();
+    }
+    let _: () = fill.query(&mut c).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("volatile")
+        .arg("x")
+        .arg("PX")
+        .arg(20)
+        .query(&mut c)
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while expired_keys(&mut c) < 1 {
+        assert!(
+            Instant::now() < deadline,
+            "active expiry did not find the expired key"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let n: u64 = redis::cmd("DBSIZE").query(&mut c).unwrap();
+    assert_eq!(n, 100_000);
+    // The effort is a setting as in Redis, bounded as in Redis.
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("active-expire-effort")
+        .arg("10")
+        .query(&mut c)
+        .unwrap();
+    let err = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("active-expire-effort")
+        .arg("11")
+        .query::<()>(&mut c)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("argument must be between 1 and 10 inclusive"),
+        "{err}"
+    );
 }
 
 #[test]

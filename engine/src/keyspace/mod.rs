@@ -305,6 +305,23 @@ impl WatchMark {
     }
 }
 
+/// What steps of active expiry saw: entries looked at, those of them with
+/// an expiry, and those removed as expired.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub visited: usize,
+    pub volatile: usize,
+    pub expired: usize,
+}
+
+impl std::ops::AddAssign for Swept {
+    fn add_assign(&mut self, other: Swept) {
+        self.visited += other.visited;
+        self.volatile += other.volatile;
+        self.expired += other.expired;
+    }
+}
+
 /// One database of one shard.
 /// Invariant: `volatile` equals the number of entries with an expiry.
 pub struct Db {
@@ -728,15 +745,19 @@ impl Db {
         None
     }
 
-    /// One bounded step of active expiry. Returns keys removed.
-    pub fn sweep_expired(&mut self, budget: usize, now_ms: u64) -> usize {
+    /// One bounded step of active expiry: looks at up to `budget` entries
+    /// from where the last step stopped.
+    pub fn sweep_expired(&mut self, budget: usize, now_ms: u64) -> Swept {
         if self.volatile == 0 {
-            return 0;
+            return Swept::default();
         }
         let watched = &self.watched;
         let mut touched: Vec<Box<[u8]>> = Vec::new();
         let (notifier, index) = (&self.notifier, self.index);
+        let (mut visited, mut volatile) = (0, 0);
         let (next, removed) = self.table.sweep(self.sweep_cursor, budget, |e| {
+            visited += 1;
+            volatile += usize::from(e.expire_at_ms != 0);
             let expired = e.is_expired(now_ms);
             if expired {
                 notifier.emit(index, notify::EXPIRED, "expired", e.key());
@@ -752,7 +773,11 @@ impl Db {
         self.sweep_cursor = next;
         self.volatile -= removed;
         self.expired_total += removed as u64;
-        removed
+        Swept {
+            visited,
+            volatile,
+            expired: removed,
+        }
     }
 
     /// Checks the invariants; for tests and debug builds.
@@ -910,7 +935,7 @@ mod tests {
         assert_eq!((d.len(), d.volatile_len()), (200, 100));
         let mut removed = 0;
         while d.volatile_len() > 0 {
-            removed += d.sweep_expired(50, 20);
+            removed += d.sweep_expired(50, 20).expired;
         }
         assert_eq!((removed, d.len()), (100, 100));
         d.verify_invariants();
@@ -925,8 +950,10 @@ mod tests {
         }
         let mut removed = 0;
         for _ in 0..1000 {
-            let r = d.sweep_expired(100, 20);
-            assert!(r <= 100);
+            let swept = d.sweep_expired(100, 20);
+            let r = swept.expired;
+            assert!(r <= swept.volatile && swept.volatile <= swept.visited);
+            assert!(swept.visited <= 100);
             removed += r;
             if d.volatile_len() == 0 {
                 break;

@@ -12,7 +12,8 @@ use crate::client::{ClientInfo, KillSwitch};
 use crate::config::Config;
 use crate::connection::{Close, Connection};
 use crate::global::{unix_ms, Global};
-use crate::limits::{EXPIRE_SWEEP_BUDGET, SHUTDOWN_POLL_MS};
+use crate::keyspace::Swept;
+use crate::limits::{EXPIRE_SLICE, EXPIRE_SWEEP_BUDGET, SHUTDOWN_POLL_MS};
 use crate::node::Node;
 use crate::pubsub::Inbox;
 use crate::shard::ShardId;
@@ -23,7 +24,7 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The CPUs this process may run on (its affinity mask), in order.
 pub fn allowed_cpus() -> Vec<usize> {
@@ -438,15 +439,125 @@ pub async fn write_or_stop<S: AsyncWrite + Unpin>(
     futures_lite::future::or(write, killed).await
 }
 
-/// Active expiry: a bounded sweep of this shard every 1/hz seconds.
+/// How long one cycle of active expiry may run, after Redis 7.0's slow
+/// cycle (expire.c) with `active-expire-effort` E (1-10): up to
+/// 25 + 2(E-1) percent of the cycle while more than 10 - (E-1) percent of
+/// the keys with an expiry it looks at have expired. Redis samples its
+/// index of keys with an expiry; Shoal keeps no such index (it would cost
+/// memory on each of those keys) and walks the table with a cursor, so a
+/// cycle also runs for a base of E percent of the cycle when it finds
+/// nothing stale: a key that expires untouched is found within one walk of
+/// the table at that pace.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ExpireCycle {
+    base: Duration,
+    limit: Duration,
+    acceptable_stale_percent: usize,
+}
+
+impl ExpireCycle {
+    pub fn new(hz: u32, effort: u32) -> ExpireCycle {
+        let period = Duration::from_millis(1000 / u64::from(hz.max(1)));
+        let effort = effort.clamp(1, 10) - 1;
+        ExpireCycle {
+            base: period * (1 + effort) / 100,
+            limit: period * (25 + 2 * effort) / 100,
+            acceptable_stale_percent: 10 - effort as usize,
+        }
+    }
+
+    /// Whether the cycle goes on after a slice, given the time it has run,
+    /// what the slice saw, what the whole cycle saw, and the shard's keys.
+    pub fn goes_on(&self, elapsed: Duration, slice: Swept, cycle: Swept, keys: usize) -> bool {
+        if cycle.visited >= keys || elapsed >= self.limit {
+            return false;
+        }
+        let stale = slice.expired * 100 > slice.volatile * self.acceptable_stale_percent;
+        elapsed < self.base || stale
+    }
+}
+
+/// Active expiry: every 1/hz seconds, a cycle of sweep steps bounded by
+/// [`ExpireCycle`], in slices of [`EXPIRE_SLICE`] between which the shard's
+/// connections run.
 async fn expiry_loop(node: Rc<Node>) {
     loop {
-        let hz = node.config().hz.max(1);
+        let config = node.config();
+        let hz = config.hz.max(1);
         glommio::timer::sleep(Duration::from_millis(1000 / u64::from(hz))).await;
+        let cycle = ExpireCycle::new(hz, config.active_expire_effort);
+        let start = Instant::now();
         let now = unix_ms();
-        node.shard
-            .borrow_mut()
-            .sweep_expired(EXPIRE_SWEEP_BUDGET, now);
-        node.publish_events();
+        let mut swept = Swept::default();
+        loop {
+            let mut slice = Swept::default();
+            let slice_start = Instant::now();
+            while slice_start.elapsed() < EXPIRE_SLICE {
+                let mut shard = node.shard.borrow_mut();
+                let step = shard.sweep_expired(EXPIRE_SWEEP_BUDGET, now);
+                slice += step;
+                if step.visited == 0 && shard.volatile_keys() == 0 {
+                    break;
+                }
+            }
+            swept += slice;
+            node.publish_events();
+            let (keys, volatile) = {
+                let shard = node.shard.borrow();
+                (shard.keys(), shard.volatile_keys())
+            };
+            if volatile == 0 || !cycle.goes_on(start.elapsed(), slice, swept, keys) {
+                break;
+            }
+            // Let the connections run; the timer wakes this task after the
+            // executor's next poll of its rings.
+            glommio::timer::sleep(Duration::from_micros(1)).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn swept(visited: usize, volatile: usize, expired: usize) -> Swept {
+        Swept {
+            visited,
+            volatile,
+            expired,
+        }
+    }
+
+    #[test]
+    fn expire_cycle_follows_redis_slow_cycle_limits() {
+        let c = ExpireCycle::new(10, 1);
+        assert_eq!(c.base, Duration::from_millis(1));
+        assert_eq!(c.limit, Duration::from_millis(25));
+        assert_eq!(c.acceptable_stale_percent, 10);
+        let c = ExpireCycle::new(10, 10);
+        assert_eq!(c.base, Duration::from_millis(10));
+        assert_eq!(c.limit, Duration::from_millis(43));
+        assert_eq!(c.acceptable_stale_percent, 1);
+        // Out-of-range values (never accepted by CONFIG SET) are clamped.
+        assert_eq!(ExpireCycle::new(0, 0), ExpireCycle::new(1, 1));
+    }
+
+    #[test]
+    fn expire_cycle_runs_its_base_then_only_while_stale() {
+        let c = ExpireCycle::new(10, 1);
+        let ms = Duration::from_millis;
+        let keys = 1_000_000;
+        let fresh = swept(1000, 100, 10);
+        let stale = swept(1000, 100, 11);
+        let cycle = swept(5000, 500, 50);
+        assert!(c.goes_on(ms(0), fresh, cycle, keys));
+        assert!(!c.goes_on(ms(1), fresh, cycle, keys));
+        assert!(c.goes_on(ms(1), stale, cycle, keys));
+        assert!(c.goes_on(ms(24), stale, cycle, keys));
+        assert!(!c.goes_on(ms(25), stale, cycle, keys));
+        // A slice that saw no key with an expiry is not stale.
+        assert!(!c.goes_on(ms(2), swept(1000, 0, 0), cycle, keys));
+        // One whole walk of the table is enough for a cycle.
+        assert!(!c.goes_on(ms(0), stale, swept(keys, 500, 50), keys));
     }
 }
