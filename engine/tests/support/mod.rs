@@ -3,20 +3,31 @@
 
 #![allow(dead_code)] // each test crate uses its own part of this module
 
+use std::collections::BTreeSet;
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How long a server may take to start listening.
 const START_LIMIT: Duration = Duration::from_secs(10);
 
-/// A loopback port that was free a moment ago.
+/// A loopback port that was free a moment ago and that no other test of
+/// this process was given: the kernel may hand a port it just freed to the
+/// next `bind`, and the servers listen with SO_REUSEPORT, so two tests
+/// given the same port would both start and share each other's clients.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if GIVEN.lock().unwrap().insert(port) {
+            return port;
+        }
+    }
 }
 
 /// Waits, bounded, until something accepts connections on `port`.
