@@ -62,10 +62,40 @@ pub struct ClientInfo {
     pub protocol: Protocol,
     pub query_buffer_len: usize,
     pub query_buffer_cap: usize,
+    /// Channels, patterns and shard channels subscribed to.
+    pub subscriptions: [usize; 3],
+    /// Commands queued since MULTI; None outside a transaction.
+    pub multi: Option<usize>,
+    /// Waiting in a blocking command.
+    pub blocked: bool,
+    /// Closes once its replies are written (QUIT, CLIENT KILL of itself).
+    pub close_after_reply: bool,
     pub kill: Rc<KillSwitch>,
 }
 
 impl ClientInfo {
+    /// Subscribed to anything: CLIENT LIST's `pubsub` type.
+    pub fn is_pubsub(&self) -> bool {
+        self.subscriptions.iter().any(|&n| n > 0)
+    }
+
+    /// CLIENT LIST's `flags`, the letters Redis 7.0 uses for the states a
+    /// Shoal client can be in, in Redis's order (`N` for none).
+    fn flags(&self) -> String {
+        let mut flags = String::new();
+        let states = [
+            (self.is_pubsub(), 'P'),
+            (self.multi.is_some(), 'x'),
+            (self.blocked, 'b'),
+            (self.close_after_reply, 'c'),
+        ];
+        flags.extend(states.iter().filter(|(on, _)| *on).map(|&(_, c)| c));
+        if flags.is_empty() {
+            flags.push('N');
+        }
+        flags
+    }
+
     /// The CLIENT LIST / CLIENT INFO line, with Redis 7.0's fields.
     pub fn line(&self, now_ms: u64) -> String {
         let age = now_ms.saturating_sub(self.created_ms) / 1000;
@@ -79,8 +109,12 @@ impl ClientInfo {
             Protocol::Resp2 => 2,
             Protocol::Resp3 => 3,
         };
+        let [sub, psub, ssub] = self.subscriptions;
+        let multi = self
+            .multi
+            .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 oll=0 omem=0 tot-mem={} events=r cmd={} user=default redir=-1 resp={}\n",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={sub} psub={psub} ssub={ssub} multi={multi} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 oll=0 omem=0 tot-mem={} events=r cmd={} user=default redir=-1 resp={}\n",
             self.id,
             self.addr,
             self.laddr,
@@ -88,6 +122,7 @@ impl ClientInfo {
             name,
             age,
             idle,
+            self.flags(),
             self.db,
             self.query_buffer_len,
             self.query_buffer_cap.saturating_sub(self.query_buffer_len),

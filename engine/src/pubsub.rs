@@ -321,6 +321,12 @@ impl Subscriptions {
             .map_or(0, |sets| sets[Self::slot(kind)].len())
     }
 
+    /// Channels, patterns and shard channels subscribed to (CLIENT LIST's
+    /// `sub`, `psub` and `ssub`).
+    pub fn counts(&self) -> [usize; 3] {
+        [Kind::Channel, Kind::Pattern, Kind::ShardChannel].map(|k| self.len(k))
+    }
+
     /// The count a (un)subscribe reply carries: channels and patterns
     /// together, shard channels on their own (as Redis counts them).
     pub fn count(&self, kind: Kind) -> usize {

@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 mod support;
 
@@ -4091,5 +4091,116 @@ fn scan_walks_return_elements_present_throughout() {
         }
         let flush = c!["FLUSHDB"];
         conn.cmd(&flush);
+    }
+}
+
+/// CLIENT LIST's per-client fields that follow what a client is doing
+/// (`flags`, `sub`, `psub`, `ssub`, `multi`) and its TYPE filter, next to a
+/// real redis-server: a subscriber, a client in MULTI, a client blocked in
+/// BLPOP and the observer.
+#[test]
+#[allow(clippy::useless_vec)] // `c!` builds the Vecs the step lists hold; here each is borrowed once
+fn client_list_shows_what_clients_are_doing_as_redis_does() {
+    if !Path::new(REDIS).exists() {
+        if std::env::var("SHOAL_SKIP_REDIS_DIFF").as_deref() == Ok("1") {
+            return;
+        }
+        panic!(
+            "{REDIS} not found: install redis-server 7.0 or set SHOAL_SKIP_REDIS_DIFF=1 to skip"
+        );
+    }
+    let redis_port = free_port();
+    let _guard = Guard(vec![Command::new(REDIS)
+        .args([
+            "--port",
+            &redis_port.to_string(),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--bind",
+            "127.0.0.1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn redis-server")]);
+    let shoal = Server::start(&["--threads", "2"]);
+    wait_port(redis_port, "redis-server");
+    let observe = |port: u16| -> Vec<String> {
+        let named = |name: &str| {
+            let mut conn = Conn::connect(port);
+            conn.cmd(&c!["CLIENT", "SETNAME", name]);
+            conn
+        };
+        let mut sub = named("sub");
+        sub.pipeline(&[&c!["SUBSCRIBE", "ch1", "ch2"], &c!["PSUBSCRIBE", "p*"]]);
+        sub.reply(&c!["SUBSCRIBE"]);
+        let mut multi = named("multi");
+        multi.pipeline(&[&c!["MULTI"], &c!["SET", "a", "1"], &c!["GET", "a"]]);
+        let mut blocked = named("blocked");
+        blocked
+            .stream
+            .write_all(&encode(&c!["BLPOP", "client-list-nothing", "0"]))
+            .unwrap();
+        let mut obs = named("obs");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let list = loop {
+            let reply = obs.cmd(&c!["CLIENT", "LIST"]);
+            let list = String::from_utf8_lossy(&reply).into_owned();
+            if list.contains("name=blocked") && list.contains("flags=b") {
+                break list;
+            }
+            assert!(Instant::now() < deadline, "BLPOP never blocked: {list}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let field = |line: &str, key: &str| {
+            line.split(' ')
+                .find_map(|f| f.strip_prefix(key))
+                .unwrap_or("?")
+                .to_string()
+        };
+        let mut seen: Vec<String> = list
+            .lines()
+            .filter(|l| l.contains("name="))
+            .map(|l| {
+                ["name=", "flags=", "sub=", "psub=", "ssub=", "multi="]
+                    .map(|k| format!("{k}{}", field(l, k)))
+                    .join(" ")
+            })
+            .collect();
+        seen.sort();
+        for t in ["pubsub", "normal", "master", "nonsense"] {
+            let reply = obs.cmd(&c!["CLIENT", "LIST", "TYPE", t]);
+            let text = String::from_utf8_lossy(&reply);
+            let names: Vec<String> = text
+                .lines()
+                .filter_map(|l| l.split(' ').find_map(|f| f.strip_prefix("name=")))
+                .map(String::from)
+                .collect();
+            seen.push(format!("TYPE {t}: {names:?} {}", text.starts_with('-')));
+        }
+        let killed = obs.cmd(&c!["CLIENT", "KILL", "TYPE", "pubsub"]);
+        seen.push(format!("KILL TYPE pubsub: {}", show(&killed)));
+        let bad = obs.cmd(&c!["CLIENT", "KILL", "TYPE", "nonsense"]);
+        seen.push(format!("KILL TYPE nonsense: {}", show(&bad)));
+        seen
+    };
+    let on_redis = observe(redis_port);
+    let on_shoal = observe(shoal.port);
+    assert_eq!(on_shoal, on_redis);
+    // And the test sees what it means to (checked on redis-server too).
+    for expected in [
+        "name=blocked flags=b sub=0 psub=0 ssub=0 multi=-1",
+        "name=multi flags=x sub=0 psub=0 ssub=0 multi=2",
+        "name=obs flags=N sub=0 psub=0 ssub=0 multi=-1",
+        "name=sub flags=P sub=2 psub=1 ssub=0 multi=-1",
+        "TYPE pubsub: [\"sub\"] false",
+        r#"KILL TYPE pubsub: ":1\r\n""#,
+    ] {
+        assert!(
+            on_redis.iter().any(|l| l == expected),
+            "{expected} not in {on_redis:#?}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The connection family: PING, ECHO, HELLO, AUTH, SELECT, QUIT, RESET and
 //! CLIENT. These run on the connection's own core.
 
+use crate::client::ClientInfo;
 use crate::command::args::{parse_db_index, parse_i64};
 use crate::command::{arity_error, Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::connection::ConnCtx;
@@ -192,6 +193,12 @@ fn client_getname(ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<
 
 /// CLIENT INFO
 fn client_info(ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    // What this batch changed so far (the registry is updated after it).
+    let state = &*ctx.state;
+    ctx.update_info(|i| {
+        i.subscriptions = state.subs.counts();
+        i.multi = state.multi.as_ref().map(|m| m.queued());
+    });
     let line = ctx
         .node
         .clients
@@ -207,11 +214,17 @@ fn client_info(ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<'_>
 fn client_list(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) -> Part {
     let start = out.buf().len();
     let mut ids: Option<Vec<u64>> = None;
-    let mut only_normal = true;
+    let mut of_type = None;
     let mut i = 2;
     while i < argv.len() {
         if argv[i].eq_ignore_ascii_case(b"TYPE") && i + 1 < argv.len() {
-            only_normal = argv[i + 1].eq_ignore_ascii_case(b"normal");
+            match ClientType::parse(&argv[i + 1]) {
+                Ok(t) => of_type = Some(t),
+                Err(e) => {
+                    out.error(e.as_bytes());
+                    return Part::Reply(start..out.buf().len());
+                }
+            }
             i += 2;
         } else if argv[i].eq_ignore_ascii_case(b"ID") && i + 1 < argv.len() {
             ids = Some(
@@ -227,7 +240,8 @@ fn client_list(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
     }
     let now = unix_ms();
     for info in ctx.node.clients.borrow().iter() {
-        if !only_normal || ids.as_ref().is_some_and(|ids| !ids.contains(&info.id)) {
+        let type_differs = of_type.is_some_and(|t| t != ClientType::of(info));
+        if type_differs || ids.as_ref().is_some_and(|ids| !ids.contains(&info.id)) {
             continue;
         }
         out.buf().extend_from_slice(info.line(now).as_bytes());
@@ -237,6 +251,9 @@ fn client_list(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
 
 /// Every core's lines, ordered by client id.
 fn merge_client_list(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
+    if let Some(err) = parts.first_reply() {
+        return out.buf().extend_from_slice(err);
+    }
     let mut lines: Vec<&[u8]> = Vec::new();
     for (sink, p) in parts.iter() {
         if let Part::Text(r) = p {
@@ -253,6 +270,39 @@ fn merge_client_list(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
     out.verbatim(b"txt", &lines.concat());
 }
 
+/// A client type, as CLIENT LIST and CLIENT KILL name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ClientType {
+    Normal,
+    /// Subscribed to a channel, pattern or shard channel.
+    Pubsub,
+    /// `master`, `replica` or `slave`: no Shoal client is of these yet.
+    Replication,
+}
+
+impl ClientType {
+    /// The type `name` names, or Redis's error for a name it does not know.
+    fn parse(name: &[u8]) -> Result<ClientType, String> {
+        match name.to_ascii_lowercase().as_slice() {
+            b"normal" => Ok(ClientType::Normal),
+            b"pubsub" => Ok(ClientType::Pubsub),
+            b"master" | b"replica" | b"slave" => Ok(ClientType::Replication),
+            _ => Err(format!(
+                "ERR Unknown client type '{}'",
+                String::from_utf8_lossy(name)
+            )),
+        }
+    }
+
+    fn of(info: &ClientInfo) -> ClientType {
+        if info.is_pubsub() {
+            ClientType::Pubsub
+        } else {
+            ClientType::Normal
+        }
+    }
+}
+
 /// CLIENT KILL filters.
 #[derive(Default)]
 struct KillFilter {
@@ -262,13 +312,14 @@ struct KillFilter {
     skip_me: bool,
     /// `CLIENT KILL addr:port`, answered with OK or an error.
     old_style: bool,
-    only_normal: bool,
+    of_type: Option<ClientType>,
 }
 
-fn parse_kill(argv: &[Bytes]) -> Result<KillFilter, CmdError> {
+/// The filters, or the error to answer (with its code).
+fn parse_kill(argv: &[Bytes]) -> Result<KillFilter, String> {
+    let syntax = || CmdError::Syntax.text().to_string();
     let mut f = KillFilter {
         skip_me: true,
-        only_normal: true,
         ..Default::default()
     };
     if argv.len() == 3 {
@@ -278,7 +329,7 @@ fn parse_kill(argv: &[Bytes]) -> Result<KillFilter, CmdError> {
         return Ok(f);
     }
     if !argv.len().is_multiple_of(2) {
-        return Err(CmdError::Syntax);
+        return Err(syntax());
     }
     for pair in argv[2..].chunks(2) {
         let (k, v) = (&pair[0], &pair[1]);
@@ -287,19 +338,20 @@ fn parse_kill(argv: &[Bytes]) -> Result<KillFilter, CmdError> {
                 f.id = Some(
                     parse_i64(v)
                         .filter(|n| *n > 0)
-                        .ok_or(CmdError::NoSuchClient)? as u64,
+                        .ok_or_else(|| CmdError::NoSuchClient.text().to_string())?
+                        as u64,
                 )
             }
             b"ADDR" => f.addr = Some(v.to_vec()),
             b"LADDR" => f.laddr = Some(v.to_vec()),
-            b"TYPE" => f.only_normal = v.eq_ignore_ascii_case(b"normal"),
+            b"TYPE" => f.of_type = Some(ClientType::parse(v)?),
             b"USER" => {}
             b"SKIPME" => match v.to_ascii_lowercase().as_slice() {
                 b"yes" => f.skip_me = true,
                 b"no" => f.skip_me = false,
-                _ => return Err(CmdError::Syntax),
+                _ => return Err(syntax()),
             },
-            _ => return Err(CmdError::Syntax),
+            _ => return Err(syntax()),
         }
     }
     Ok(f)
@@ -311,13 +363,13 @@ fn client_kill(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
         Ok(f) => f,
         Err(e) => {
             let start = out.buf().len();
-            e.reply(out);
+            out.error(e.as_bytes());
             return Part::Reply(start..out.buf().len());
         }
     };
     let mut killed = 0;
     for info in ctx.node.clients.borrow().iter() {
-        let matches = f.only_normal
+        let matches = f.of_type.is_none_or(|t| t == ClientType::of(info))
             && f.id.is_none_or(|id| id == info.id)
             && f.addr.as_ref().is_none_or(|a| a == info.addr.as_bytes())
             && f.laddr.as_ref().is_none_or(|a| a == info.laddr.as_bytes())

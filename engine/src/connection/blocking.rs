@@ -133,6 +133,7 @@ impl Connection {
         if timed {
             global.blocked_with_timeout.fetch_add(1, Ordering::Relaxed);
         }
+        self.set_blocked(true);
         let mut deadline = deadline;
         while outcome.is_none() && pending.iter().any(Option::is_some) {
             let inbox = self.state.inbox.clone();
@@ -162,6 +163,7 @@ impl Connection {
         if timed {
             global.blocked_with_timeout.fetch_sub(1, Ordering::Relaxed);
         }
+        self.set_blocked(false);
         // From here on no shard serves the client.
         blocking::take(&claim);
         let still: Vec<usize> = waiting
@@ -195,6 +197,13 @@ impl Connection {
             self.collect(withdrawals).await;
         }
         outcome.unwrap_or(Outcome::TimedOut)
+    }
+
+    /// Marks the client blocked, or no longer, for CLIENT LIST.
+    fn set_blocked(&self, blocked: bool) {
+        if let Some(info) = self.node.clients.borrow_mut().get_mut(self.state.id) {
+            info.blocked = blocked;
+        }
     }
 
     /// What the `Block` op sent to shard `s` answered: the reply is copied

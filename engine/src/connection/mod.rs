@@ -371,6 +371,9 @@ impl Connection {
             info.protocol = self.state.protocol;
             info.query_buffer_len = self.inbuf.len();
             info.query_buffer_cap = self.inbuf.capacity();
+            info.subscriptions = self.state.subs.counts();
+            info.multi = self.state.multi.as_ref().map(Multi::queued);
+            info.close_after_reply = self.state.close_after_reply;
         }
     }
 

@@ -35,6 +35,11 @@ pub struct Multi {
 }
 
 impl Multi {
+    /// Commands queued.
+    pub fn queued(&self) -> usize {
+        self.requests.len()
+    }
+
     pub fn queue(&mut self, spec: &'static CommandSpec, argv: &[Bytes]) {
         let start = self.args.len();
         self.args.extend_from_slice(argv);

@@ -304,6 +304,10 @@ async fn serve_client(node: Rc<Node>, mut stream: TcpStream) {
         protocol: shoal_proto::Protocol::Resp2,
         query_buffer_len: 0,
         query_buffer_cap: 0,
+        subscriptions: [0; 3],
+        multi: None,
+        blocked: false,
+        close_after_reply: false,
         kill: kill.clone(),
     });
     let mut conn = Connection::new(node.clone(), id, kill);
