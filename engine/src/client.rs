@@ -10,19 +10,29 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-/// Closes a connection from outside its task.
+/// How CLIENT UNBLOCK ends a blocking command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unblock {
+    /// As if its timeout had passed.
+    Timeout,
+    /// With the `UNBLOCKED` error.
+    Error,
+}
+
+/// Closes a connection (CLIENT KILL, the idle timeout), or ends its
+/// blocking command (CLIENT UNBLOCK), from outside its task. Only the
+/// connection's own task waits on it, so one waker serves both.
 #[derive(Default)]
 pub struct KillSwitch {
     killed: Cell<bool>,
+    unblock: Cell<Option<Unblock>>,
     waker: RefCell<Option<Waker>>,
 }
 
 impl KillSwitch {
     pub fn kill(&self) {
         self.killed.set(true);
-        if let Some(w) = self.waker.borrow_mut().take() {
-            w.wake();
-        }
+        self.wake();
     }
     pub fn is_killed(&self) -> bool {
         self.killed.get()
@@ -30,6 +40,33 @@ impl KillSwitch {
     /// Resolves once the switch is thrown.
     pub fn wait(self: &Rc<Self>) -> KillWait {
         KillWait(self.clone())
+    }
+
+    /// Asks the blocking command the client waits in to end.
+    pub fn unblock(&self, how: Unblock) {
+        self.unblock.set(Some(how));
+        self.wake();
+    }
+    /// Takes the request to end the blocking command, if one came.
+    pub fn take_unblock(&self) -> Option<Unblock> {
+        self.unblock.take()
+    }
+    /// Resolves once the blocking command is asked to end.
+    pub async fn unblocked(self: &Rc<Self>) -> Unblock {
+        std::future::poll_fn(|cx| match self.unblock.get() {
+            Some(how) => Poll::Ready(how),
+            None => {
+                *self.waker.borrow_mut() = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    fn wake(&self) {
+        if let Some(w) = self.waker.borrow_mut().take() {
+            w.wake();
+        }
     }
 }
 

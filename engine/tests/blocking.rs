@@ -558,3 +558,73 @@ fn timeouts_racing_pushes_lose_and_duplicate_nothing() {
     assert_eq!(all.len(), total, "an element was served twice");
     assert_eq!(total, 2 * pushed_per_key, "an element was lost");
 }
+
+#[test]
+fn client_unblock_ends_a_wait_as_a_timeout_or_an_error() {
+    let server = Server::start(&[]);
+    let mut admin = client(server.port);
+    // Waits on keys of both shards and of one, from clients on either core.
+    let cases = [
+        (vec![key_on(0, "ub"), key_on(1, "ub")], None),
+        (vec![key_on(1, "ub1")], Some("TIMEOUT")),
+        (vec![key_on(0, "ub0")], Some("ERROR")),
+    ];
+    for (keys, reason) in &cases {
+        let mut victim = client(server.port);
+        let id: i64 = redis::cmd("CLIENT").arg("ID").query(&mut victim).unwrap();
+        let keys = keys.clone();
+        let waiter = thread::spawn(move || {
+            let mut cmd = redis::cmd("BLPOP");
+            for k in &keys {
+                cmd.arg(k);
+            }
+            cmd.arg(0).query::<Value>(&mut victim)
+        });
+        wait_blocked(&mut admin, 1);
+        let mut unblock = redis::cmd("CLIENT");
+        unblock.arg("UNBLOCK").arg(id);
+        if let Some(r) = reason {
+            unblock.arg(*r);
+        }
+        let n: i64 = unblock.query(&mut admin).unwrap();
+        assert_eq!(n, 1);
+        let reply = waiter.join().unwrap();
+        match *reason {
+            Some("ERROR") => {
+                let e = reply.unwrap_err();
+                assert_eq!(e.code(), Some("UNBLOCKED"), "{e}");
+                assert!(e
+                    .to_string()
+                    .contains("client unblocked via CLIENT UNBLOCK"));
+            }
+            _ => assert_eq!(reply.unwrap(), Value::Nil),
+        }
+        wait_blocked(&mut admin, 0);
+        // It is no longer blocked: a second UNBLOCK finds nothing to end.
+        let n: i64 = redis::cmd("CLIENT")
+            .arg("UNBLOCK")
+            .arg(id)
+            .query(&mut admin)
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+    // Nothing waits on the keys any more: a push stays.
+    let key = key_on(0, "ub0");
+    let _: i64 = redis::cmd("RPUSH")
+        .arg(&key)
+        .arg("x")
+        .query(&mut admin)
+        .unwrap();
+    let len: i64 = redis::cmd("LLEN").arg(&key).query(&mut admin).unwrap();
+    assert_eq!(len, 1);
+    // A client that is not blocked, and one that does not exist.
+    let id: i64 = redis::cmd("CLIENT").arg("ID").query(&mut admin).unwrap();
+    for target in [id, 1 << 40] {
+        let n: i64 = redis::cmd("CLIENT")
+            .arg("UNBLOCK")
+            .arg(target)
+            .query(&mut admin)
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+}

@@ -1,7 +1,7 @@
 //! The connection family: PING, ECHO, HELLO, AUTH, SELECT, QUIT, RESET and
 //! CLIENT. These run on the connection's own core.
 
-use crate::client::ClientInfo;
+use crate::client::{ClientInfo, Unblock};
 use crate::command::args::{parse_db_index, parse_i64};
 use crate::command::{arity_error, Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::connection::ConnCtx;
@@ -397,6 +397,49 @@ fn merge_client_kill(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
     out.integer(killed);
 }
 
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR] — ends the blocking command the
+/// client with that id waits in, if it is on this core and waiting.
+fn client_unblock(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) -> Part {
+    let start = out.buf().len();
+    let error = |out: &mut ReplyWriter<'_>, text: &[u8]| {
+        out.error(text);
+        Part::Reply(start..out.buf().len())
+    };
+    // Checked in Redis 7.0's order: the count, the reason, then the id.
+    if argv.len() > 4 {
+        let sub = String::from_utf8_lossy(&argv[1]);
+        let text = format!(
+            "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try CLIENT HELP."
+        );
+        return error(out, text.as_bytes());
+    }
+    let how = match argv.get(3) {
+        None => Unblock::Timeout,
+        Some(r) if r.eq_ignore_ascii_case(b"TIMEOUT") => Unblock::Timeout,
+        Some(r) if r.eq_ignore_ascii_case(b"ERROR") => Unblock::Error,
+        Some(_) => return error(out, b"ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
+    };
+    let Some(id) = parse_i64(&argv[2]) else {
+        return error(out, CmdError::NotInteger.text().as_bytes());
+    };
+    let clients = ctx.node.clients.borrow();
+    let target = clients.iter().find(|c| i64::try_from(c.id) == Ok(id));
+    match target {
+        Some(c) if c.blocked => {
+            c.kill.unblock(how);
+            Part::Int(1)
+        }
+        _ => Part::Int(0),
+    }
+}
+
+fn merge_client_unblock(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
+    match parts.first_reply() {
+        Some(err) => out.buf().extend_from_slice(err),
+        None => out.integer(parts.sum()),
+    }
+}
+
 /// CLIENT HELP
 fn client_help(_ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     let lines: &[&str] = &[
@@ -415,6 +458,8 @@ fn client_help(_ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<'_
         "    Return information about client connections. Options: TYPE normal, ID <id> [...].",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
         "HELP",
         "    Prints this help.",
     ];
@@ -490,6 +535,22 @@ static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         "2.4.0",
         "O(N) where N is the number of client connections",
         "Terminates open connections.",
+    ),
+    CommandSpec::new(
+        "client|unblock",
+        -3,
+        Exec::AllShards {
+            part: client_unblock,
+            merge: merge_client_unblock,
+        },
+    )
+    .flags(Flags::ADMIN.or(CONN_FLAGS))
+    .acl(CONN)
+    .doc(
+        "connection",
+        "5.0.0",
+        "O(log N) where N is the number of client connections",
+        "Unblocks a client blocked by a blocking command from a different connection.",
     ),
     CommandSpec::new("client|help", 2, Exec::Conn(client_help))
         .flags(Flags::LOADING.or(Flags::STALE))

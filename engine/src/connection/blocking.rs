@@ -5,6 +5,7 @@
 
 use super::{Close, Connection};
 use crate::blocking::{self, BlockSpec, Claim};
+use crate::client::Unblock;
 use crate::command::CommandSpec;
 use crate::dispatch::{OpHead, OpKind, Part};
 use crate::node::NodeStats;
@@ -23,6 +24,8 @@ enum Outcome {
     /// The command must be tried again (BLMOVE to another shard).
     Retry,
     TimedOut,
+    /// CLIENT UNBLOCK ... ERROR.
+    UnblockedWithError,
     Closed(Close),
 }
 
@@ -81,6 +84,11 @@ impl Connection {
                     ReplyWriter::new(&mut self.outbuf, self.state.protocol).null_array();
                     return;
                 }
+                Outcome::UnblockedWithError => {
+                    ReplyWriter::new(&mut self.outbuf, self.state.protocol)
+                        .error(b"UNBLOCKED client unblocked via CLIENT UNBLOCK");
+                    return;
+                }
                 Outcome::Closed(close) => {
                     self.closed = Some(close);
                     return;
@@ -133,6 +141,8 @@ impl Connection {
         if timed {
             global.blocked_with_timeout.fetch_add(1, Ordering::Relaxed);
         }
+        // A request to end a wait that is over is not for this one.
+        self.kill.take_unblock();
         self.set_blocked(true);
         let mut deadline = deadline;
         while outcome.is_none() && pending.iter().any(Option::is_some) {
@@ -156,6 +166,15 @@ impl Connection {
                 Woken::Deadline if blocking::take(&claim) => outcome = Some(Outcome::TimedOut),
                 // A shard is serving the client: its reply is on its way.
                 Woken::Deadline => deadline = None,
+                Woken::Unblocked(how) => {
+                    self.kill.take_unblock();
+                    if blocking::take(&claim) {
+                        outcome = Some(match how {
+                            Unblock::Timeout => Outcome::TimedOut,
+                            Unblock::Error => Outcome::UnblockedWithError,
+                        });
+                    }
+                }
                 Woken::Read(read) => outcome = self.read_while_blocked(read, stream).await,
             }
         }
@@ -164,6 +183,7 @@ impl Connection {
             global.blocked_with_timeout.fetch_sub(1, Ordering::Relaxed);
         }
         self.set_blocked(false);
+        self.kill.take_unblock();
         // From here on no shard serves the client.
         blocking::take(&claim);
         let still: Vec<usize> = waiting

@@ -387,14 +387,17 @@ pub enum Woken {
     ),
     /// The command's timeout passed.
     Deadline,
+    /// CLIENT UNBLOCK asked the command to end.
+    Unblocked(crate::client::Unblock),
     /// The client sent more, closed, or was killed, as [`read_or_stop`].
     Read(ReadOutcome),
 }
 
 /// Waits, for a client blocked on a command, for the first of: one of the
 /// `pending` replies (taken from the list when it arrives), the
-/// `deadline` (none waits for ever), or what [`read_or_stop`]
-/// reports of the client (blocked clients are never idle, as in Redis).
+/// `deadline` (none waits for ever), CLIENT UNBLOCK, or what
+/// [`read_or_stop`] reports of the client (blocked clients are never idle,
+/// as in Redis).
 pub async fn wait_blocked<S: AsyncRead + Unpin>(
     pending: &mut [Option<PendingReply>],
     deadline: Option<std::time::Instant>,
@@ -423,8 +426,10 @@ pub async fn wait_blocked<S: AsyncRead + Unpin>(
             None => std::future::pending().await,
         }
     };
+    let unblocked = async { Woken::Unblocked(kill.unblocked().await) };
     let read = async { Woken::Read(read_or_stop(stream, buf, kill, inbox, None).await) };
-    futures_lite::future::or(reply, futures_lite::future::or(timer, read)).await
+    let ended = futures_lite::future::or(timer, unblocked);
+    futures_lite::future::or(reply, futures_lite::future::or(ended, read)).await
 }
 
 /// Writes all of `buf` unless the client is killed first (a subscriber that
