@@ -67,6 +67,13 @@ fn spawn_cmd(port: u16, args: &[&str]) -> thread::JoinHandle<Value> {
     })
 }
 
+/// Pushes to `key`, which no one may wait on any more: the element stays.
+fn assert_push_stays(c: &mut redis::Connection, key: &str) {
+    let _: i64 = redis::cmd("RPUSH").arg(key).arg("x").query(c).unwrap();
+    let len: i64 = redis::cmd("LLEN").arg(key).query(c).unwrap();
+    assert_eq!(len, 1, "a push to {key} was taken");
+}
+
 fn bulk(s: &str) -> Value {
     Value::BulkString(s.as_bytes().to_vec())
 }
@@ -154,13 +161,7 @@ fn a_timeout_answers_a_null_array_and_leaves_nothing_behind() {
     }
     assert_eq!(blocked(&mut c), 0);
     // The waiter was withdrawn: a push now stays in the list.
-    let _: i64 = redis::cmd("RPUSH")
-        .arg(&key)
-        .arg("x")
-        .query(&mut c)
-        .unwrap();
-    let len: i64 = redis::cmd("LLEN").arg(&key).query(&mut c).unwrap();
-    assert_eq!(len, 1);
+    assert_push_stays(&mut c, &key);
 }
 
 #[test]
@@ -205,13 +206,7 @@ fn a_client_that_disconnects_or_is_killed_stops_waiting() {
     );
     wait_blocked(&mut admin, 0);
     // Neither took what is pushed now.
-    let _: i64 = redis::cmd("RPUSH")
-        .arg(&key)
-        .arg("x")
-        .query(&mut admin)
-        .unwrap();
-    let len: i64 = redis::cmd("LLEN").arg(&key).query(&mut admin).unwrap();
-    assert_eq!(len, 1);
+    assert_push_stays(&mut admin, &key);
 }
 
 #[test]
@@ -610,13 +605,7 @@ fn client_unblock_ends_a_wait_as_a_timeout_or_an_error() {
     }
     // Nothing waits on the keys any more: a push stays.
     let key = key_on(0, "ub0");
-    let _: i64 = redis::cmd("RPUSH")
-        .arg(&key)
-        .arg("x")
-        .query(&mut admin)
-        .unwrap();
-    let len: i64 = redis::cmd("LLEN").arg(&key).query(&mut admin).unwrap();
-    assert_eq!(len, 1);
+    assert_push_stays(&mut admin, &key);
     // A client that is not blocked, and one that does not exist.
     let id: i64 = redis::cmd("CLIENT").arg("ID").query(&mut admin).unwrap();
     for target in [id, 1 << 40] {

@@ -32,6 +32,40 @@ impl Drop for Guard {
     }
 }
 
+/// A redis-server on a free loopback port (not yet listening: wait for
+/// it), stopped when the guard drops. None when it is not installed and
+/// `SHOAL_SKIP_REDIS_DIFF=1` says to skip.
+fn start_redis() -> Option<(Guard, u16)> {
+    if !Path::new(REDIS).exists() {
+        if std::env::var("SHOAL_SKIP_REDIS_DIFF").as_deref() == Ok("1") {
+            eprintln!("NOTICE: {REDIS} not found; SHOAL_SKIP_REDIS_DIFF=1, skipping");
+            return None;
+        }
+        panic!(
+            "{REDIS} not found: install redis-server 7.0 or set SHOAL_SKIP_REDIS_DIFF=1 to skip"
+        );
+    }
+    let port = free_port();
+    let redis = Command::new(REDIS)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--bind",
+            "127.0.0.1",
+            "--daemonize",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn redis-server");
+    Some((Guard(vec![redis]), port))
+}
+
 /// The end offset of the complete RESP2/RESP3 frame starting at `pos`, or
 /// `None` if more bytes are needed.
 fn frame_end(buf: &[u8], pos: usize) -> Option<usize> {
@@ -3851,39 +3885,9 @@ fn as_int(raw: &[u8]) -> Option<i64> {
 
 #[test]
 fn differential_against_redis() {
-    if !Path::new(REDIS).exists() {
-        if std::env::var("SHOAL_SKIP_REDIS_DIFF").as_deref() == Ok("1") {
-            eprintln!(
-                "NOTICE: {REDIS} not found; SHOAL_SKIP_REDIS_DIFF=1, skipping differential test"
-            );
-            return;
-        }
-        panic!(
-            "{REDIS} not found: install redis-server 7.0 or set SHOAL_SKIP_REDIS_DIFF=1 to skip"
-        );
-    }
-
-    let redis_port = free_port();
-    let mut guard = Guard(Vec::new());
-    guard.0.push(
-        Command::new(REDIS)
-            .args([
-                "--port",
-                &redis_port.to_string(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--bind",
-                "127.0.0.1",
-                "--daemonize",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn redis-server"),
-    );
+    let Some((redis, redis_port)) = start_redis() else {
+        return;
+    };
     // One shard answers everything on its own core; two shards forward
     // about half the keys, so a pipeline mixes local and forwarded commands.
     let shoals: Vec<(&str, Server)> = ["1", "2"]
@@ -3992,7 +3996,7 @@ fn differential_against_redis() {
     for m in &mismatches {
         eprintln!("MISMATCH {m}");
     }
-    drop(guard);
+    drop(redis);
     assert!(
         mismatches.is_empty(),
         "{} of {compared} commands differ between shoal and redis:\n{}",
@@ -4048,30 +4052,9 @@ fn scan_walk(
 /// is known to be fair.
 #[test]
 fn scan_walks_return_elements_present_throughout() {
-    if !Path::new(REDIS).exists() {
-        if std::env::var("SHOAL_SKIP_REDIS_DIFF").as_deref() == Ok("1") {
-            return;
-        }
-        panic!(
-            "{REDIS} not found: install redis-server 7.0 or set SHOAL_SKIP_REDIS_DIFF=1 to skip"
-        );
-    }
-    let redis_port = free_port();
-    let _guard = Guard(vec![Command::new(REDIS)
-        .args([
-            "--port",
-            &redis_port.to_string(),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--bind",
-            "127.0.0.1",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn redis-server")]);
+    let Some((_redis, redis_port)) = start_redis() else {
+        return;
+    };
     let shoal = Server::start(&["--threads", "2"]);
     wait_port(redis_port, "redis-server");
     for port in [redis_port, shoal.port] {
@@ -4109,30 +4092,9 @@ fn scan_walks_return_elements_present_throughout() {
 #[test]
 #[allow(clippy::useless_vec)] // `c!` builds the Vecs the step lists hold; here each is borrowed once
 fn client_list_shows_what_clients_are_doing_as_redis_does() {
-    if !Path::new(REDIS).exists() {
-        if std::env::var("SHOAL_SKIP_REDIS_DIFF").as_deref() == Ok("1") {
-            return;
-        }
-        panic!(
-            "{REDIS} not found: install redis-server 7.0 or set SHOAL_SKIP_REDIS_DIFF=1 to skip"
-        );
-    }
-    let redis_port = free_port();
-    let _guard = Guard(vec![Command::new(REDIS)
-        .args([
-            "--port",
-            &redis_port.to_string(),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--bind",
-            "127.0.0.1",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn redis-server")]);
+    let Some((_redis, redis_port)) = start_redis() else {
+        return;
+    };
     let shoal = Server::start(&["--threads", "2"]);
     wait_port(redis_port, "redis-server");
     let observe = |port: u16| -> Vec<String> {
