@@ -475,6 +475,13 @@ impl ExpireCycle {
         }
     }
 
+    /// How long one slice runs before the connections get the CPU: at most
+    /// [`EXPIRE_SLICE`], and no more than the base (at a high `hz` the
+    /// base is shorter than a slice).
+    pub fn slice(&self) -> Duration {
+        EXPIRE_SLICE.min(self.base)
+    }
+
     /// Whether the cycle goes on after a slice, given the time it has run,
     /// what the slice saw, what the whole cycle saw, and the shard's keys.
     pub fn goes_on(&self, elapsed: Duration, slice: Swept, cycle: Swept, keys: usize) -> bool {
@@ -487,8 +494,8 @@ impl ExpireCycle {
 }
 
 /// Active expiry: every 1/hz seconds, a cycle of sweep steps bounded by
-/// [`ExpireCycle`], in slices of [`EXPIRE_SLICE`] between which the shard's
-/// connections run.
+/// [`ExpireCycle`], in slices (`ExpireCycle::slice`) between which the
+/// shard's connections run.
 async fn expiry_loop(node: Rc<Node>) {
     loop {
         let config = node.config();
@@ -501,7 +508,7 @@ async fn expiry_loop(node: Rc<Node>) {
         loop {
             let mut slice = Swept::default();
             let slice_start = Instant::now();
-            while slice_start.elapsed() < EXPIRE_SLICE {
+            while slice_start.elapsed() < cycle.slice() {
                 let mut shard = node.shard.borrow_mut();
                 let step = shard.sweep_expired(EXPIRE_SWEEP_BUDGET, now);
                 slice += step;
@@ -549,6 +556,9 @@ mod tests {
         assert_eq!(c.acceptable_stale_percent, 1);
         // Out-of-range values (never accepted by CONFIG SET) are clamped.
         assert_eq!(ExpireCycle::new(0, 0), ExpireCycle::new(1, 1));
+        // Slices never outlast the base: at hz 500 the base is 20 µs.
+        assert_eq!(ExpireCycle::new(10, 1).slice(), EXPIRE_SLICE);
+        assert_eq!(ExpireCycle::new(500, 1).slice(), Duration::from_micros(20));
     }
 
     #[test]
