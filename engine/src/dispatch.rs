@@ -53,6 +53,8 @@ pub struct InfoPart {
     pub commands_processed: u64,
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
+    /// Recent rates per second: commands, input bytes, output bytes.
+    pub rates: [f64; 3],
     /// (keys, keys with expiry) per database.
     pub keyspace: Vec<(usize, usize)>,
 }

@@ -20,16 +20,68 @@ pub struct NodeStats {
     pub commands_processed: Cell<u64>,
     pub net_input_bytes: Cell<u64>,
     pub net_output_bytes: Cell<u64>,
+    /// Recent rates of the three counters above, in that order.
+    pub rates: RefCell<[Rate; 3]>,
+}
+
+/// A counter's recent rate per second, as Redis's instantaneous metrics:
+/// the mean of the last [`RATE_SAMPLES`] rates, each sampled over about
+/// [`RATE_SAMPLE_PERIOD`].
+#[derive(Default)]
+pub struct Rate {
+    /// (ms, counter) when the last sample was taken.
+    last: Option<(u64, u64)>,
+    samples: [f64; RATE_SAMPLES],
+    next: usize,
+}
+
+/// Samples a rate is the mean of (Redis's `STATS_METRIC_SAMPLES`).
+pub const RATE_SAMPLES: usize = 16;
+/// How often rates are sampled (Redis samples in its 100 ms cron).
+pub const RATE_SAMPLE_PERIOD: std::time::Duration = std::time::Duration::from_millis(100);
+
+impl Rate {
+    /// Records the counter's value at `now_ms`.
+    pub fn sample(&mut self, now_ms: u64, value: u64) {
+        if let Some((ms, v)) = self.last {
+            let elapsed = now_ms.saturating_sub(ms);
+            self.samples[self.next] = if elapsed > 0 {
+                value.wrapping_sub(v) as f64 * 1000.0 / elapsed as f64
+            } else {
+                0.0
+            };
+            self.next = (self.next + 1) % RATE_SAMPLES;
+        }
+        self.last = Some((now_ms, value));
+    }
+
+    /// Per second, over the last samples.
+    pub fn per_second(&self) -> f64 {
+        self.samples.iter().sum::<f64>() / RATE_SAMPLES as f64
+    }
 }
 
 impl NodeStats {
     pub fn add(cell: &Cell<u64>, n: u64) {
         cell.set(cell.get().wrapping_add(n));
     }
+    /// Samples the rates of the counters (every [`RATE_SAMPLE_PERIOD`]).
+    pub fn sample_rates(&self, now_ms: u64) {
+        let values = [
+            self.commands_processed.get(),
+            self.net_input_bytes.get(),
+            self.net_output_bytes.get(),
+        ];
+        for (rate, v) in self.rates.borrow_mut().iter_mut().zip(values) {
+            rate.sample(now_ms, v);
+        }
+    }
+
     pub fn reset(&self) {
         self.commands_processed.set(0);
         self.net_input_bytes.set(0);
         self.net_output_bytes.set(0);
+        *self.rates.borrow_mut() = Default::default();
     }
 }
 
@@ -123,5 +175,30 @@ impl Node {
             *cached = (epoch, self.global.config());
             self.notifier.set_flags(cached.1.notify_keyspace_events);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_is_the_mean_of_the_last_samples() {
+        let mut r = Rate::default();
+        r.sample(1000, 0);
+        assert_eq!(r.per_second(), 0.0);
+        // 16 samples of 100 ms with 50 more each: 500 per second.
+        for i in 1..=16u64 {
+            r.sample(1000 + i * 100, i * 50);
+        }
+        assert_eq!(r.per_second(), 500.0);
+        // Idle samples replace them one by one.
+        for i in 17..=24u64 {
+            r.sample(1000 + i * 100, 16 * 50);
+        }
+        assert_eq!(r.per_second(), 250.0);
+        // A clock that did not move counts as no rate, not a division by 0.
+        r.sample(1000 + 24 * 100, 16 * 50 + 7);
+        assert!(r.per_second().is_finite());
     }
 }

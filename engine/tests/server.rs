@@ -216,6 +216,55 @@ fn active_expiry_finds_an_untouched_key_among_many_without_a_ttl() {
     );
 }
 
+/// A field of INFO `section`, as a number.
+fn info_number(c: &mut redis::Connection, section: &str, field: &str) -> f64 {
+    let info: String = redis::cmd("INFO").arg(section).query(c).unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in {info}"))
+}
+
+#[test]
+fn instantaneous_rates_follow_the_load() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    // Busy: pipelines of PINGs on two connections (so both cores count)
+    // until the rates show them, bounded.
+    let mut other = server.client();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        for conn in [&mut c, &mut other] {
+            let mut p = redis::pipe();
+            for _ in 0..100 {
+                p.cmd("PING").ignore();
+            }
+            let _: () = p.query(conn).unwrap();
+        }
+        let ops = info_number(&mut c, "stats", "instantaneous_ops_per_sec");
+        let input = info_number(&mut c, "stats", "instantaneous_input_kbps");
+        let output = info_number(&mut c, "stats", "instantaneous_output_kbps");
+        if ops > 0.0 && input > 0.0 && output > 0.0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "rates never rose: {ops} {input} {output}"
+        );
+    }
+    // Idle: after 16 samples of 100 ms without commands the rate is 0 (the
+    // INFO asking for it is the only command, and it lands in one sample).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        std::thread::sleep(Duration::from_millis(1700));
+        let ops = info_number(&mut c, "stats", "instantaneous_ops_per_sec");
+        if ops == 0.0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the rate never fell: {ops}");
+    }
+}
+
 #[test]
 fn databases_are_separate_namespaces_on_every_shard() {
     let server = Server::start(&[]);

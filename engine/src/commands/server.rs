@@ -117,6 +117,10 @@ fn info(ctx: &mut ShardCtx<'_>, _argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> 
         commands_processed: stats.commands_processed.get(),
         net_input_bytes: stats.net_input_bytes.get(),
         net_output_bytes: stats.net_output_bytes.get(),
+        rates: {
+            let rates = stats.rates.borrow();
+            [0, 1, 2].map(|i| rates[i].per_second())
+        },
         keyspace: shard
             .dbs
             .iter()
@@ -193,6 +197,9 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
             total.commands_processed += i.commands_processed;
             total.net_input_bytes += i.net_input_bytes;
             total.net_output_bytes += i.net_output_bytes;
+            for (t, r) in total.rates.iter_mut().zip(i.rates) {
+                *t += r;
+            }
             if total.keyspace.len() < i.keyspace.len() {
                 total.keyspace.resize(i.keyspace.len(), (0, 0));
             }
@@ -281,11 +288,15 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
         section(
             "Stats",
             format!(
-                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n",
+                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n",
                 global.total_connections_received.load(Ordering::Relaxed),
                 total.commands_processed,
+                // Redis truncates the mean to an integer.
+                total.rates[0] as u64,
                 total.net_input_bytes,
                 total.net_output_bytes,
+                total.rates[1] / 1024.0,
+                total.rates[2] / 1024.0,
                 global.rejected_connections.load(Ordering::Relaxed),
                 total.expired_keys,
                 total.keyspace_hits,

@@ -184,6 +184,7 @@ async fn executor_main(
         glommio::spawn_local(accept_loop(node.clone(), listener)).detach();
     }
     glommio::spawn_local(expiry_loop(node.clone())).detach();
+    glommio::spawn_local(rates_loop(node.clone())).detach();
     if threads > 1 {
         glommio::spawn_local(mesh::notify_loop(node.clone())).detach();
     }
@@ -446,6 +447,14 @@ pub async fn write_or_stop<S: AsyncWrite + Unpin>(
         Ok(false)
     };
     futures_lite::future::or(write, killed).await
+}
+
+/// Samples the rates INFO reports as `instantaneous_*`.
+async fn rates_loop(node: Rc<Node>) {
+    loop {
+        glommio::timer::sleep(crate::node::RATE_SAMPLE_PERIOD).await;
+        node.stats.sample_rates(unix_ms());
+    }
 }
 
 /// How long one cycle of active expiry may run, after Redis 7.0's slow
