@@ -1,9 +1,0 @@
-two
-2
-
-three
-3
-
-one
-1
-
