@@ -147,9 +147,7 @@ impl ClientInfo {
             Protocol::Resp3 => 3,
         };
         let [sub, psub, ssub] = self.subscriptions;
-        let multi = self
-            .multi
-            .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let multi = self.multi.map_or("-1".into(), |n| n.to_string());
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={sub} psub={psub} ssub={ssub} multi={multi} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 oll=0 omem=0 tot-mem={} events=r cmd={} user=default redir=-1 resp={}\n",
             self.id,

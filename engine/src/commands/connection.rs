@@ -195,10 +195,7 @@ fn client_getname(ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<
 fn client_info(ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     // What this batch changed so far (the registry is updated after it).
     let state = &*ctx.state;
-    ctx.update_info(|i| {
-        i.subscriptions = state.subs.counts();
-        i.multi = state.multi.as_ref().map(|m| m.queued());
-    });
+    ctx.update_info(|i| state.describe(i));
     let line = ctx
         .node
         .clients

@@ -141,7 +141,8 @@ impl Connection {
         if timed {
             global.blocked_with_timeout.fetch_add(1, Ordering::Relaxed);
         }
-        // A request to end a wait that is over is not for this one.
+        // A request that came too late for an earlier wait is not for this
+        // one.
         self.kill.take_unblock();
         self.set_blocked(true);
         let mut deadline = deadline;
@@ -183,7 +184,6 @@ impl Connection {
             global.blocked_with_timeout.fetch_sub(1, Ordering::Relaxed);
         }
         self.set_blocked(false);
-        self.kill.take_unblock();
         // From here on no shard serves the client.
         blocking::take(&claim);
         let still: Vec<usize> = waiting

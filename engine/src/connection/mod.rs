@@ -54,6 +54,15 @@ pub struct ConnState {
 }
 
 impl ConnState {
+    /// Writes what CLIENT LIST shows of this state into the client's entry.
+    pub fn describe(&self, info: &mut ClientInfo) {
+        info.db = self.db;
+        info.protocol = self.protocol;
+        info.subscriptions = self.subs.counts();
+        info.multi = self.multi.as_ref().map(Multi::queued);
+        info.close_after_reply = self.close_after_reply;
+    }
+
     /// Forgets every watched key (the shards are told after the batch).
     pub fn unwatch_all(&mut self) {
         self.unwatch_due.extend(self.watched.drain());
@@ -366,14 +375,10 @@ impl Connection {
     fn update_registry(&self, now_ms: u64) {
         if let Some(info) = self.node.clients.borrow_mut().get_mut(self.state.id) {
             info.last_interaction_ms = now_ms;
-            info.db = self.state.db;
             info.last_cmd = self.last_cmd;
-            info.protocol = self.state.protocol;
             info.query_buffer_len = self.inbuf.len();
             info.query_buffer_cap = self.inbuf.capacity();
-            info.subscriptions = self.state.subs.counts();
-            info.multi = self.state.multi.as_ref().map(Multi::queued);
-            info.close_after_reply = self.state.close_after_reply;
+            self.state.describe(info);
         }
     }
 

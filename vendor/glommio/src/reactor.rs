@@ -851,9 +851,6 @@ impl Reactor {
         self.sys.rush_dispatch(source, &mut 0)
     }
 
-    /// Polls for I/O, but does not change any timer registration.
-    ///
-    /// This doesn't ever sleep, and does not touch the preemption timer.
     /// Shoal patch: wakes `waker` when the executor next polls the rings,
     /// that is once every task ready now has run and the completions that
     /// arrived meanwhile have been collected. Unlike waking the task at once,
@@ -864,12 +861,17 @@ impl Reactor {
     }
 
     fn wake_deferred(&self) -> usize {
-        let wakers = std::mem::take(&mut *self.after_poll.borrow_mut());
+        // Waking only queues the tasks: nothing defers meanwhile, and the
+        // vector keeps its allocation from round to round.
+        let mut wakers = self.after_poll.borrow_mut();
         let woke = wakers.len();
-        wakers.into_iter().for_each(Waker::wake);
+        wakers.drain(..).for_each(Waker::wake);
         woke
     }
 
+    /// Polls for I/O, but does not change any timer registration.
+    ///
+    /// This doesn't ever sleep, and does not touch the preemption timer.
     pub(crate) fn spin_poll_io(&self) -> io::Result<bool> {
         let mut woke = self.wake_deferred();
         self.sys.poll_io(&mut woke)?;

@@ -219,22 +219,30 @@ impl Timeout {
 /// `recv` found nothing, before deferring is tried again.
 const EARLY_POLLS_AFTER_MISS: u8 = 8;
 
+/// Shoal patch: what a read does before it tries `recv`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RxPace {
+    /// Tries `recv` at once.
+    Now,
+    /// The last read took all that had arrived: wait for the executor's next
+    /// poll of the rings first.
+    AfterPoll,
+    /// Waited for that poll: tries `recv` now.
+    Deferred,
+    /// A deferred `recv` found nothing (the peer is slower than a round of
+    /// the executor): this many more reads that take all that had arrived
+    /// arm their poll at once, as glommio does.
+    PollEarly(u8),
+}
+
 #[derive(Debug)]
 pub(crate) struct NonBufferedStream<S> {
     reactor: Weak<Reactor>,
     stream: S,
     source_tx: Option<Source>,
     source_rx: Option<Source>,
-    /// Shoal patch: the last read took all that had arrived, so the next
-    /// lets the executor's other ready tasks run before it tries `recv`.
-    rx_yield: bool,
-    /// Shoal patch: this read waited for the executor's next poll of the
-    /// rings before trying `recv`.
-    rx_deferred: bool,
-    /// Shoal patch: reads left that arm their poll at once, as glommio
-    /// does, because a deferred `recv` found nothing (the peer is slower
-    /// than a round of the executor).
-    rx_early_polls: u8,
+    /// Shoal patch: see `RxPace`.
+    rx_pace: RxPace,
     write_timeout: Timeout,
     read_timeout: Timeout,
 }
@@ -290,28 +298,32 @@ impl<S: AsRawFd> NonBufferedStream<S> {
             // server busy with many connections then finds the next request
             // already there and pays no poll at all. When a deferred `recv`
             // finds nothing, the next reads arm their poll at once again.
-            if std::mem::take(&mut self.rx_yield) {
-                self.rx_deferred = true;
+            if self.rx_pace == RxPace::AfterPoll {
+                self.rx_pace = RxPace::Deferred;
                 reactor.wake_after_poll(cx.waker());
                 return Poll::Pending;
             }
             if let Some(result) = super::yolo_recv(self.stream.as_raw_fd(), buf) {
                 self.source_rx.take();
                 self.read_timeout.cancel_timer(reactor);
-                self.rx_deferred = false;
                 let result = poll_err!(result);
-                if result > 0 && result < buf.len() {
-                    if self.rx_early_polls == 0 {
-                        self.rx_yield = true;
-                    } else {
-                        self.rx_early_polls -= 1;
+                let took_all = result > 0 && result < buf.len();
+                self.rx_pace = match self.rx_pace {
+                    RxPace::PollEarly(left) if took_all => {
                         self.source_rx = Some(reactor.poll_read_ready(self.stream.as_raw_fd()));
+                        match left - 1 {
+                            0 => RxPace::Now,
+                            n => RxPace::PollEarly(n),
+                        }
                     }
-                }
+                    _ if took_all => RxPace::AfterPoll,
+                    RxPace::PollEarly(left) => RxPace::PollEarly(left),
+                    _ => RxPace::Now,
+                };
                 return Poll::Ready(Ok(result));
             }
-            if std::mem::take(&mut self.rx_deferred) {
-                self.rx_early_polls = EARLY_POLLS_AFTER_MISS;
+            if self.rx_pace == RxPace::Deferred {
+                self.rx_pace = RxPace::PollEarly(EARLY_POLLS_AFTER_MISS);
             }
         }
 
@@ -396,9 +408,7 @@ where
             stream: socket.into(),
             source_tx: None,
             source_rx: None,
-            rx_yield: false,
-            rx_deferred: false,
-            rx_early_polls: 0,
+            rx_pace: RxPace::Now,
             write_timeout: Timeout::new(reactor.register_timer()),
             read_timeout: Timeout::new(reactor.register_timer()),
         };
