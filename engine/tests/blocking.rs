@@ -14,17 +14,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
-use support::Server;
-
-/// The bound on any one wait in these tests.
-const LIMIT: Duration = Duration::from_secs(10);
-
-fn client(port: u16) -> redis::Connection {
-    let c = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
-    let conn = c.get_connection().unwrap();
-    conn.set_read_timeout(Some(LIMIT)).unwrap();
-    conn
-}
+use support::{client, info_field, Server, LIMIT};
 
 /// A key named `prefix...` that lives on shard `shard` of two.
 fn key_on(shard: usize, prefix: &str) -> String {
@@ -36,13 +26,7 @@ fn key_on(shard: usize, prefix: &str) -> String {
 
 /// `blocked_clients` from INFO.
 fn blocked(c: &mut redis::Connection) -> usize {
-    let info: String = redis::cmd("INFO").arg("clients").query(c).unwrap();
-    info.lines()
-        .find_map(|l| l.strip_prefix("blocked_clients:"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
+    info_field(c, "clients", "blocked_clients")
 }
 
 /// Waits, bounded, until `n` clients are blocked.

@@ -8,63 +8,13 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod support;
 
 use shoal_proto::decode_frame;
 
-use support::{free_port, wait_port, Server};
-
-const REDIS: &str = "/usr/bin/redis-server";
-
-/// Kills every child process when dropped (also on panic).
-struct Guard(Vec<Child>);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-/// A redis-server on a free loopback port (not yet listening: wait for
-/// it), stopped when the guard drops. None when it is not installed and
-/// `SHOAL_SKIP_REDIS_DIFF=1` says to skip.
-fn start_redis() -> Option<(Guard, u16)> {
-    if !Path::new(REDIS).exists() {
-        if std::env::var("SHOAL_SKIP_REDIS_DIFF").as_deref() == Ok("1") {
-            eprintln!("NOTICE: {REDIS} not found; SHOAL_SKIP_REDIS_DIFF=1, skipping");
-            return None;
-        }
-        panic!(
-            "{REDIS} not found: install redis-server 7.0 or set SHOAL_SKIP_REDIS_DIFF=1 to skip"
-        );
-    }
-    let port = free_port();
-    let redis = Command::new(REDIS)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--bind",
-            "127.0.0.1",
-            "--daemonize",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn redis-server");
-    Some((Guard(vec![redis]), port))
-}
+use support::{start_redis, Server};
 
 /// The end offset of the complete RESP2/RESP3 frame starting at `pos`, or
 /// `None` if more bytes are needed.
@@ -3885,16 +3835,16 @@ fn as_int(raw: &[u8]) -> Option<i64> {
 
 #[test]
 fn differential_against_redis() {
-    let Some((redis, redis_port)) = start_redis() else {
+    let Some(redis) = start_redis() else {
         return;
     };
+    let redis_port = redis.port;
     // One shard answers everything on its own core; two shards forward
     // about half the keys, so a pipeline mixes local and forwarded commands.
     let shoals: Vec<(&str, Server)> = ["1", "2"]
         .into_iter()
         .map(|threads| (threads, Server::start(&["--threads", threads])))
         .collect();
-    wait_port(redis_port, "redis-server");
 
     let mut compared = 0usize;
     // Steps compared per group, over all four runs (1 and 2 threads, one
@@ -4052,11 +4002,11 @@ fn scan_walk(
 /// is known to be fair.
 #[test]
 fn scan_walks_return_elements_present_throughout() {
-    let Some((_redis, redis_port)) = start_redis() else {
+    let Some(redis) = start_redis() else {
         return;
     };
+    let redis_port = redis.port;
     let shoal = Server::start(&["--threads", "2"]);
-    wait_port(redis_port, "redis-server");
     for port in [redis_port, shoal.port] {
         let mut conn = Conn::connect(port);
         for setup in [c!["SELECT", "9"], c!["FLUSHDB"]] {
@@ -4092,11 +4042,11 @@ fn scan_walks_return_elements_present_throughout() {
 #[test]
 #[allow(clippy::useless_vec)] // `c!` builds the Vecs the step lists hold; here each is borrowed once
 fn client_list_shows_what_clients_are_doing_as_redis_does() {
-    let Some((_redis, redis_port)) = start_redis() else {
+    let Some(redis) = start_redis() else {
         return;
     };
+    let redis_port = redis.port;
     let shoal = Server::start(&["--threads", "2"]);
-    wait_port(redis_port, "redis-server");
     let observe = |port: u16| -> Vec<String> {
         let named = |name: &str| {
             let mut conn = Conn::connect(port);

@@ -13,9 +13,8 @@ mod support;
 use shoal_proto::decode_frame;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{free_port, wait_port, Server};
+use support::{start_redis, Server};
 
 /// How long a client waits for replies that should come.
 const REPLY_WAIT: Duration = Duration::from_secs(5);
@@ -79,7 +78,6 @@ impl Client {
         self.frames(n)
     }
 
-    /// Whether anything arrives within `wait`.
     /// Whether nothing more arrives within `wait` (what does arrive is
     /// kept in the buffer).
     fn quiet_for(&mut self, wait: Duration) -> bool {
@@ -193,46 +191,12 @@ fn conversation(port: u16) -> Vec<Vec<Vec<u8>>> {
     log
 }
 
-/// Kills a child process when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A redis-server on a free loopback port, or `None` when
-/// `SHOAL_SKIP_REDIS_DIFF` is set.
-fn start_redis() -> Option<(Guard, u16)> {
-    if std::env::var_os("SHOAL_SKIP_REDIS_DIFF").is_some() {
-        return None;
-    }
-    let port = free_port();
-    let redis = Guard(
-        Command::new("/usr/bin/redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server (set SHOAL_SKIP_REDIS_DIFF=1 to skip)"),
-    );
-    wait_port(port, "redis-server");
-    Some((redis, port))
-}
-
 #[test]
 fn pubsub_conversation_matches_redis() {
-    let Some((redis, port)) = start_redis() else {
+    let Some(redis) = start_redis() else {
         return;
     };
+    let port = redis.port;
     let expected = conversation(port);
     drop(redis);
     for threads in ["1", "2"] {
@@ -497,9 +461,10 @@ fn events_of(port: u16) -> Vec<Vec<u8>> {
 
 #[test]
 fn keyspace_notifications_match_redis() {
-    let Some((redis, port)) = start_redis() else {
+    let Some(redis) = start_redis() else {
         return;
     };
+    let port = redis.port;
     let expected = events_of(port);
     drop(redis);
     assert!(expected.len() > 100, "{}", expected.len());

@@ -11,21 +11,15 @@ use std::time::{Duration, Instant};
 
 mod support;
 
-use support::Server;
+use support::{info_field, Server};
 
 impl Server {
     fn client(&self) -> redis::Connection {
-        redis::Client::open(format!("redis://127.0.0.1:{}/", self.port))
-            .unwrap()
-            .get_connection()
-            .unwrap()
+        support::client(self.port)
     }
 
     fn client_resp3(&self) -> redis::Connection {
-        redis::Client::open(format!("redis://127.0.0.1:{}/?protocol=resp3", self.port))
-            .unwrap()
-            .get_connection()
-            .unwrap()
+        support::client_resp3(self.port)
     }
 
     fn raw(&self) -> TcpStream {
@@ -159,11 +153,7 @@ fn strings_keys_and_expiry_through_the_redis_crate() {
 
 /// INFO stats `expired_keys`.
 fn expired_keys(c: &mut redis::Connection) -> u64 {
-    let info: String = redis::cmd("INFO").arg("stats").query(c).unwrap();
-    info.lines()
-        .find_map(|l| l.strip_prefix("expired_keys:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap()
+    info_field(c, "stats", "expired_keys")
 }
 
 #[test]
@@ -216,15 +206,6 @@ fn active_expiry_finds_an_untouched_key_among_many_without_a_ttl() {
     );
 }
 
-/// A field of INFO `section`, as a number.
-fn info_number(c: &mut redis::Connection, section: &str, field: &str) -> f64 {
-    let info: String = redis::cmd("INFO").arg(section).query(c).unwrap();
-    info.lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in {info}"))
-}
-
 #[test]
 fn instantaneous_rates_follow_the_load() {
     let server = Server::start(&[]);
@@ -241,9 +222,9 @@ fn instantaneous_rates_follow_the_load() {
             }
             let _: () = p.query(conn).unwrap();
         }
-        let ops = info_number(&mut c, "stats", "instantaneous_ops_per_sec");
-        let input = info_number(&mut c, "stats", "instantaneous_input_kbps");
-        let output = info_number(&mut c, "stats", "instantaneous_output_kbps");
+        let ops = info_field::<f64>(&mut c, "stats", "instantaneous_ops_per_sec");
+        let input = info_field::<f64>(&mut c, "stats", "instantaneous_input_kbps");
+        let output = info_field::<f64>(&mut c, "stats", "instantaneous_output_kbps");
         if ops > 0.0 && input > 0.0 && output > 0.0 {
             break;
         }
@@ -257,7 +238,7 @@ fn instantaneous_rates_follow_the_load() {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         std::thread::sleep(Duration::from_millis(1700));
-        let ops = info_number(&mut c, "stats", "instantaneous_ops_per_sec");
+        let ops = info_field::<f64>(&mut c, "stats", "instantaneous_ops_per_sec");
         if ops == 0.0 {
             break;
         }
@@ -538,15 +519,7 @@ fn limits_are_enforced() {
         read_to_close(&mut d),
         b"-ERR max number of clients reached\r\n"
     );
-    let n: i64 = {
-        let info: String = redis::cmd("INFO").arg("stats").query(&mut c).unwrap();
-        info.lines()
-            .find_map(|l| l.strip_prefix("rejected_connections:"))
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap()
-    };
+    let n: i64 = info_field(&mut c, "stats", "rejected_connections");
     assert!(n >= 1);
 }
 

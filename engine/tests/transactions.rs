@@ -11,20 +11,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
-use support::Server;
+use support::{client, Server};
 
 /// How long each concurrent test drives load.
 const LOAD_TIME: Duration = Duration::from_millis(1500);
 const ACCOUNTS: usize = 8;
 const BALANCE: i64 = 1000;
-
-fn client(port: u16) -> redis::Connection {
-    let c = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
-    let conn = c.get_connection().unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    conn
-}
 
 /// Account keys spread over both shards of a two-thread server.
 fn accounts() -> Vec<String> {
@@ -395,6 +387,16 @@ fn msetnx_races_have_one_winner_and_no_partial_sets() {
             })
         })
         .collect();
+    // A racer that fails leaves the others at the barrier for ever: wait
+    // for all of them, bounded, before joining any.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !racers.iter().all(|r| r.is_finished()) {
+        assert!(
+            Instant::now() < deadline,
+            "a racer failed and the others wait at the barrier"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
     let wins: Vec<Vec<i64>> = racers.into_iter().map(|r| r.join().unwrap()).collect();
     for round in 0..ROUNDS {
         let winners: i64 = wins.iter().map(|w| w[round]).sum();
