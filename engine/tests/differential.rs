@@ -4124,3 +4124,54 @@ fn client_list_shows_what_clients_are_doing_as_redis_does() {
         );
     }
 }
+
+/// INFO's `total_commands_processed` counts what Redis counts: a command
+/// that spans shards once, EXEC once plus each command it ran, queued
+/// commands when they run and not when they are queued.
+#[test]
+#[allow(clippy::useless_vec)] // `c!` builds the Vecs the step lists hold; here one is borrowed once
+fn commands_processed_counts_as_redis_does() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let shoal = Server::start(&["--threads", "2"]);
+    let count = |port: u16| -> i64 {
+        let mut conn = Conn::connect(port);
+        let total = |conn: &mut Conn| -> i64 {
+            let info = conn.cmd(&c!["INFO", "stats"]);
+            String::from_utf8_lossy(&info)
+                .lines()
+                .find_map(|l| l.strip_prefix("total_commands_processed:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap()
+        };
+        let before = total(&mut conn);
+        // Enough keys that they span both of Shoal's shards.
+        let keys: Vec<String> = (0..16).map(|i| format!("cp{i}")).collect();
+        let mut mset = c!["MSET"];
+        for k in &keys {
+            mset.extend(c![k, "1"]);
+        }
+        let mut mget = c!["MGET"];
+        mget.extend(keys.iter().map(|k| k.as_bytes().to_vec()));
+        let mut del = c!["DEL"];
+        del.extend(keys.iter().map(|k| k.as_bytes().to_vec()));
+        for step in [
+            mset,
+            mget,
+            c!["RENAME", "cp0", "cp-renamed"],
+            c!["MULTI"],
+            c!["SET", "cp1", "2"],
+            c!["MGET", "cp2", "cp3", "cp4", "cp5"],
+            c!["INCR", "cp1"],
+            c!["EXEC"],
+            c!["RPUSH", "cp-list", "x"],
+            c!["BLPOP", "cp-none", "cp-list", "0"],
+            del,
+        ] {
+            conn.cmd(&step);
+        }
+        total(&mut conn) - before
+    };
+    assert_eq!(count(shoal.port), count(redis.port));
+}

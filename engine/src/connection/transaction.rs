@@ -9,7 +9,6 @@ use crate::commands::transactions;
 use crate::dispatch::{OpHead, OpKind, Part};
 use crate::global::unix_ms;
 use crate::keyspace::Value;
-use crate::node::NodeStats;
 use crate::notify;
 use crate::shard::shard_of;
 use crate::txn::gather::{GatherCx, GatherFn};
@@ -219,7 +218,7 @@ impl Connection {
     /// Runs requests `reqs` as one transaction and answers them. For EXEC
     /// (`array` is the reply's length) the watched keys are locked and
     /// checked too, and a modified one answers a null array instead.
-    /// Returns how many commands ran.
+    /// Returns how many commands ran (the batch counts them).
     pub(super) async fn run_transaction(
         &mut self,
         reqs: Range<usize>,
@@ -283,7 +282,6 @@ impl Connection {
         if !whole && touched.iter().all(|&s| s == me) {
             if let Some(ran) = self.run_here(reqs.clone(), array) {
                 self.tx = TxId::NONE;
-                NodeStats::add(&self.node.stats.commands_processed, ran);
                 return ran;
             }
         }
@@ -428,7 +426,6 @@ impl Connection {
             }
         }
         self.tx = TxId::NONE;
-        NodeStats::add(&self.node.stats.commands_processed, ran);
         ran
     }
 
