@@ -100,7 +100,9 @@ pub struct Node {
     pub stats: NodeStats,
     /// Links to the other cores; `None` when this is the only one.
     pub peers: Option<Peers>,
-    config: RefCell<(u64, Arc<Config>)>,
+    /// This core's own copy: reading it touches no memory other cores
+    /// write (an `Arc` shared with them would, through its count).
+    config: RefCell<(u64, Rc<Config>)>,
     /// Transactions this core has coordinated.
     tx_seq: Cell<u64>,
 }
@@ -126,7 +128,7 @@ impl Node {
             outbox: Outbox::default(),
             stats: NodeStats::default(),
             peers,
-            config: RefCell::new((global.config_epoch(), config)),
+            config: RefCell::new((global.config_epoch(), Rc::new(Config::clone(&config)))),
             tx_seq: Cell::new(0),
             global,
         })
@@ -160,7 +162,7 @@ impl Node {
     }
 
     /// This core's copy of the configuration, refreshed when it changed.
-    pub fn config(&self) -> Arc<Config> {
+    pub fn config(&self) -> Rc<Config> {
         self.refresh_config();
         self.config.borrow().1.clone()
     }
@@ -172,7 +174,7 @@ impl Node {
         let epoch = self.global.config_epoch();
         let mut cached = self.config.borrow_mut();
         if cached.0 != epoch {
-            *cached = (epoch, self.global.config());
+            *cached = (epoch, Rc::new(Config::clone(&self.global.config())));
             self.notifier.set_flags(cached.1.notify_keyspace_events);
         }
     }

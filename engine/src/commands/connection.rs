@@ -113,7 +113,7 @@ fn hello(ctx: &mut ConnCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     if let Some(n) = name {
         set_name(ctx, &n);
     }
-    ctx.state.protocol = protocol;
+    ctx.state.set_protocol(protocol);
     ctx.update_info(|info| info.protocol = protocol);
     // The reply already speaks the protocol just chosen.
     let mut w = ReplyWriter::new(out.buf(), protocol);
@@ -159,7 +159,7 @@ fn reset(ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     ctx.state.multi = None;
     ctx.state.unwatch_all();
     ctx.state.db = 0;
-    ctx.state.protocol = Protocol::Resp2;
+    ctx.state.set_protocol(Protocol::Resp2);
     ctx.state.name = None;
     ctx.update_info(|i| {
         i.db = 0;
@@ -420,8 +420,7 @@ fn client_unblock(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<
         return error(out, CmdError::NotInteger.text().as_bytes());
     };
     let clients = ctx.node.clients.borrow();
-    let target = clients.iter().find(|c| i64::try_from(c.id) == Ok(id));
-    match target {
+    match u64::try_from(id).ok().and_then(|id| clients.get(id)) {
         Some(c) if c.blocked => {
             c.kill.unblock(how);
             Part::Int(1)

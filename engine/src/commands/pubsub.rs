@@ -13,7 +13,6 @@ use std::collections::HashSet;
 
 fn subscribe_generic(ctx: &mut ConnCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>, kind: Kind) {
     let (word, _) = kind.words();
-    ctx.state.inbox.set_protocol(ctx.state.protocol);
     for name in &argv[1..] {
         if ctx.state.subs.insert(kind, name) {
             ctx.node

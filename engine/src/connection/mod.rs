@@ -15,7 +15,7 @@ use crate::dispatch::{execute, run_op, OpHead, OpKind, PartRef, Parts, ShardBatc
 use crate::global::unix_ms;
 use crate::keyspace::WatchMark;
 use crate::limits::{
-    BATCH_REQUESTS_MAX, COMMAND_NAME_LEN_MAX, ERROR_ARGS_QUOTE_MAX, READ_CHUNK_SIZE,
+    BATCH_REQUESTS_MAX, COMMAND_NAME_LEN_MAX, ERROR_ARGS_QUOTE_MAX, READ_CHUNK_SIZE, THREADS_MAX,
 };
 use crate::node::{Node, NodeStats};
 use crate::pubsub::{Inbox, Subscriptions};
@@ -54,6 +54,13 @@ pub struct ConnState {
 }
 
 impl ConnState {
+    /// Switches the protocol the client's replies and pub/sub messages
+    /// speak (HELLO, RESET).
+    pub fn set_protocol(&mut self, protocol: Protocol) {
+        self.protocol = protocol;
+        self.inbox.set_protocol(protocol);
+    }
+
     /// Writes what CLIENT LIST shows of this state into the client's entry.
     pub fn describe(&self, info: &mut ClientInfo) {
         info.db = self.db;
@@ -349,7 +356,6 @@ impl Connection {
         stream: &mut S,
     ) -> std::io::Result<bool> {
         let inbox = &self.state.inbox;
-        inbox.set_protocol(self.state.protocol);
         if inbox.is_empty() {
             return Ok(true);
         }
@@ -553,12 +559,12 @@ impl Connection {
             self.ready_error(&format!("ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"));
             return Planned::Done(false);
         }
-        if let (Some(multi), TxId::NONE, true) =
-            (&mut self.state.multi, self.tx, queues_in_multi(spec))
-        {
-            multi.queue(spec, &self.args[argv_range]);
-            self.ready_simple(b"QUEUED");
-            return Planned::Done(false);
+        if let (Some(multi), TxId::NONE) = (&mut self.state.multi, self.tx) {
+            if queues_in_multi(spec) {
+                multi.queue(spec, &self.args[argv_range]);
+                self.ready_simple(b"QUEUED");
+                return Planned::Done(false);
+            }
         }
         let argv = &self.args[argv_range.clone()];
         let protocol = self.state.protocol;
@@ -677,10 +683,14 @@ impl Connection {
                     return Planned::Done(true);
                 }
                 let head = self.head(spec);
-                for (k, &s) in key_shards.iter().enumerate() {
-                    if key_shards[..k].contains(&s) {
+                // One part per shard, in the order the keys name them.
+                let mut seen = [0u64; THREADS_MAX.div_ceil(64)];
+                for &s in key_shards {
+                    let (word, bit) = (s / 64, 1u64 << (s % 64));
+                    if seen[word] & bit != 0 {
                         continue;
                     }
+                    seen[word] |= bit;
                     let keys = spec
                         .keys
                         .positions(argv)

@@ -131,16 +131,18 @@ impl Connection {
         let n = self.node.shard_count;
         let mut by_shard: BTreeMap<usize, Vec<Bytes>> = BTreeMap::new();
         for key in &argv[1..] {
-            let id = (db, key.clone());
-            if self.state.watched.contains_key(&id)
-                || by_shard.values().any(|keys| keys.contains(key))
-            {
+            if self.state.watched.contains_key(&(db, key.clone())) {
                 continue;
             }
             by_shard
                 .entry(shard_of(key, n).0)
                 .or_default()
                 .push(key.clone());
+        }
+        // A key named twice is watched once.
+        for keys in by_shard.values_mut() {
+            keys.sort_unstable();
+            keys.dedup();
         }
         self.begin_segment();
         let head = OpHead {
