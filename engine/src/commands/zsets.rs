@@ -64,19 +64,6 @@ fn existing_zset<'a>(
     }
 }
 
-/// After a write that may have removed elements: a set left empty is
-/// removed with its key (which signals the change), otherwise the key is
-/// touched if anything changed.
-/// `event` is the keyspace event of a write that changed something; an
-/// emptied set's removal is "del" after it, as in Redis.
-fn after_removal(ctx: &mut ShardCtx<'_>, key: &[u8], removed: usize, event: &'static str) {
-    let now = ctx.now_ms;
-    // A ZADD that created the set and then failed leaves it empty too.
-    let empty =
-        matches!(ctx.db().get(key, now).map(|e| &e.value), Some(Value::ZSet(z)) if z.is_empty());
-    after_collection_write(ctx, key, notify::ZSET, event, removed > 0, empty);
-}
-
 /// Writes one element of a range reply: with scores, RESP3 nests each pair
 /// in an array and RESP2 flattens it, as Redis 7.0 does.
 fn write_element(out: &mut ReplyWriter<'_>, member: &[u8], score: f64, scores: bool) {
@@ -157,24 +144,22 @@ fn add_generic(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
     let limits = limits(ctx);
     let key = &argv[1];
     let now = ctx.now_ms;
-    let db = ctx.db();
-    match db.get(key, now).map(|e| &e.value) {
-        Some(Value::ZSet(_)) => {}
-        Some(_) => return CmdError::WrongType.reply(out),
-        None if flags.xx => {
-            return if flags.incr {
-                out.null()
-            } else {
-                out.integer(0)
-            };
+    // One lookup: XX never creates the set, anything else may.
+    let zset = if flags.xx {
+        match existing_zset(ctx, key) {
+            Ok(Some(z)) => z,
+            Ok(None) if flags.incr => return out.null(),
+            Ok(None) => return out.integer(0),
+            Err(e) => return e.reply(out),
         }
-        None => {}
-    }
-    let (entry, _) = db.get_or_insert_with(key, now, || {
-        Value::ZSet(Box::new(ZSet::for_first_member(args[1].len(), limits)))
-    });
-    let Value::ZSet(zset) = &mut entry.value else {
-        return CmdError::WrongType.reply(out);
+    } else {
+        let (entry, _) = ctx.db().get_or_insert_with(key, now, || {
+            Value::ZSet(Box::new(ZSet::for_first_member(args[1].len(), limits)))
+        });
+        match &mut entry.value {
+            Value::ZSet(z) => z,
+            _ => return CmdError::WrongType.reply(out),
+        }
     };
     let (mut added, mut updated) = (0i64, 0i64);
     let mut last = None;
@@ -202,8 +187,9 @@ fn add_generic(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
         }
     }
     // A set this command created and left empty goes; a change is signalled.
+    let emptied = zset.is_empty();
     let event = if flags.incr { "zincr" } else { "zadd" };
-    after_removal(ctx, key, usize::from(added + updated > 0), event);
+    after_collection_write(ctx, key, notify::ZSET, event, added + updated > 0, emptied);
     if let Some(e) = failed {
         return e.reply(out);
     }
@@ -225,7 +211,8 @@ fn zrem(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         Err(e) => return e.reply(out),
     };
     let removed = argv[2..].iter().filter(|m| zset.remove(m)).count();
-    after_removal(ctx, &argv[1], removed, "zrem");
+    let emptied = zset.is_empty();
+    after_collection_write(ctx, &argv[1], notify::ZSET, "zrem", removed > 0, emptied);
     out.integer(removed as i64);
 }
 
@@ -628,7 +615,9 @@ fn pop_generic(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
         out.double(s);
     });
     zset.remove_range(lo, hi);
-    after_removal(ctx, &argv[1], n, if max { "zpopmax" } else { "zpopmin" });
+    let emptied = zset.is_empty();
+    let event = if max { "zpopmax" } else { "zpopmin" };
+    after_collection_write(ctx, &argv[1], notify::ZSET, event, n > 0, emptied);
 }
 
 /// What a ZREMRANGEBY* command removes.
@@ -661,12 +650,13 @@ fn remove_range_generic(
         Removal::Lex(r) => r.ranks(zset),
     };
     let removed = zset.remove_range(lo, hi);
+    let emptied = zset.is_empty();
     let event = match removal {
         Removal::Rank(..) => "zremrangebyrank",
         Removal::Score(_) => "zremrangebyscore",
         Removal::Lex(_) => "zremrangebylex",
     };
-    after_removal(ctx, &argv[1], removed, event);
+    after_collection_write(ctx, &argv[1], notify::ZSET, event, removed > 0, emptied);
     out.integer(removed as i64);
 }
 
