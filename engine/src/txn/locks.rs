@@ -18,7 +18,7 @@ use super::TxId;
 use crate::command::Flags;
 use crate::dispatch::{Op, OpKind, ShardBatch, Sink};
 use bytes::Bytes;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 /// Called with the batch and its sink once parked work has finished.
 pub type Done = Box<dyn FnOnce(ShardBatch, Sink)>;
@@ -82,7 +82,14 @@ impl Locks {
             OpKind::Peek | OpKind::Put | OpKind::Exists | OpKind::Delete => {
                 args.first().is_some_and(|k| others_hold(k))
             }
-            OpKind::Lock | OpKind::Gate => args.iter().any(|k| others_hold(k) || self.wanted(k)),
+            OpKind::Lock | OpKind::Gate => {
+                args.iter().any(|k| others_hold(k))
+                    || (!self.parked.is_empty()
+                        && match self.wanted() {
+                            None => !args.is_empty(),
+                            Some(wanted) => args.iter().any(|k| wanted.contains(&k[..])),
+                        })
+            }
             OpKind::Command | OpKind::Quiet | OpKind::Block => {
                 if !self.any_held() {
                     return false;
@@ -98,20 +105,23 @@ impl Locks {
         }
     }
 
-    /// Whether a parked lock request wants `key` (it is ahead in line).
-    fn wanted(&self, key: &[u8]) -> bool {
-        self.parked.iter().any(|p| {
+    /// The keys parked lock requests want (they are ahead in line), once
+    /// for all of a request's keys; `None` when one wants the whole shard.
+    fn wanted(&self) -> Option<HashSet<&[u8]>> {
+        let mut keys = HashSet::new();
+        for p in &self.parked {
             let Some(op) = p.batch.ops.get(p.next) else {
-                return false;
+                continue;
             };
             match op.kind {
-                OpKind::LockWhole => true,
+                OpKind::LockWhole => return None,
                 OpKind::Lock | OpKind::Gate => {
-                    p.batch.args[op.args.clone()].iter().any(|k| k[..] == *key)
+                    keys.extend(p.batch.args[op.args.clone()].iter().map(|k| &k[..]));
                 }
-                _ => false,
+                _ => {}
             }
-        })
+        }
+        Some(keys)
     }
 
     /// Holds the whole shard for `tx`. The caller checked [`Locks::blocks`].
