@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
-use shoal_engine::keyspace::{Db, Value};
+use shoal_engine::keyspace::{Db, ValueRef};
 
 // The server's allocator, so allocation costs (SET) and heap layout (GET) are the server's.
 #[global_allocator]
@@ -111,12 +111,11 @@ fn get(db: &mut Db, key: &[u8], out: &mut Vec<u8>) -> bool {
     let Some(entry) = db.get(key, NOW_MS) else {
         return false;
     };
-    match &entry.value {
-        Value::Str(bytes) => out.extend_from_slice(bytes),
-        Value::Raw(bytes) => out.extend_from_slice(bytes),
-        Value::Int(n) => out.extend_from_slice(&n.to_le_bytes()),
+    match entry.value() {
+        ValueRef::Str(bytes) | ValueRef::Raw(bytes) => out.extend_from_slice(bytes),
+        ValueRef::Int(n) => out.extend_from_slice(&n.to_le_bytes()),
         // GET answers WRONGTYPE here: no bytes to copy.
-        Value::Hash(_) | Value::Set(_) | Value::List(_) | Value::ZSet(_) => {}
+        ValueRef::Hash(_) | ValueRef::Set(_) | ValueRef::List(_) | ValueRef::ZSet(_) => {}
     }
     true
 }

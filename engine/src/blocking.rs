@@ -30,7 +30,7 @@
 
 use crate::command::{CommandSpec, Exec};
 use crate::dispatch::{Op, Part, ShardBatch, Sink};
-use crate::keyspace::Value;
+use crate::keyspace::ValueRef;
 use crate::node::Node;
 use crate::shard::{shard_of, Shard, ShardCtx};
 use crate::txn::gather::{self, GatherCx, GatherFn};
@@ -68,10 +68,10 @@ pub enum Waits {
 impl Waits {
     /// Whether `value` is something to pop from (an existing list or
     /// sorted set is never empty).
-    pub fn ready(self, value: &Value) -> bool {
+    pub fn ready(self, value: ValueRef<'_>) -> bool {
         match self {
-            Waits::List => matches!(value, Value::List(_)),
-            Waits::ZSet => matches!(value, Value::ZSet(_)),
+            Waits::List => matches!(value, ValueRef::List(_)),
+            Waits::ZSet => matches!(value, ValueRef::ZSet(_)),
         }
     }
 }
@@ -245,7 +245,7 @@ fn attempt(
         }
         return (Served::Done, Some(Part::Int(RETRY)));
     }
-    let sources: Vec<Option<&Value>> = positions
+    let sources: Vec<Option<ValueRef<'_>>> = positions
         .iter()
         .enumerate()
         .map(|(j, &p)| {

@@ -5,7 +5,7 @@
 use super::read_entry;
 use crate::command::args::parse_i64;
 use crate::command::{Acl, CmdError, CommandSpec, Exec, Flags};
-use crate::keyspace::Value;
+use crate::keyspace::{Value, ValueRef};
 use crate::notify;
 use crate::shard::ShardCtx;
 use bytes::Bytes;
@@ -45,10 +45,9 @@ fn bit_string<'a>(
     let (entry, created) = ctx
         .db()
         .get_or_insert_with(key, now, || Value::Raw(Vec::new()));
-    if !entry.value.is_string() {
+    let Some(raw) = entry.make_raw() else {
         return Err(CmdError::WrongType);
-    }
-    let raw = entry.value.make_raw();
+    };
     let grown = raw.len() < len;
     if grown {
         raw.resize(len, 0);
@@ -58,7 +57,7 @@ fn bit_string<'a>(
 
 /// A string value's bytes for reading, integers formatted into `scratch`;
 /// WRONGTYPE for other values.
-fn string_of<'a>(value: &'a Value, scratch: &'a mut itoa::Buffer) -> Result<&'a [u8], CmdError> {
+fn string_of<'a>(value: ValueRef<'a>, scratch: &'a mut itoa::Buffer) -> Result<&'a [u8], CmdError> {
     if !value.is_string() {
         return Err(CmdError::WrongType);
     }
@@ -114,7 +113,7 @@ fn getbit(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         return out.integer(0);
     };
     let mut scratch = itoa::Buffer::new();
-    match string_of(&e.value, &mut scratch) {
+    match string_of(e.value(), &mut scratch) {
         Ok(s) => out.integer(i64::from(bit_at(s, offset))),
         Err(e) => e.reply(out),
     }
@@ -181,7 +180,7 @@ fn bitcount(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         return out.integer(0);
     };
     let mut scratch = itoa::Buffer::new();
-    let s = match string_of(&e.value, &mut scratch) {
+    let s = match string_of(e.value(), &mut scratch) {
         Ok(s) => s,
         Err(e) => return e.reply(out),
     };
@@ -240,7 +239,7 @@ fn bitpos(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         return out.integer(if bit { -1 } else { 0 });
     };
     let mut scratch = itoa::Buffer::new();
-    let s = match string_of(&e.value, &mut scratch) {
+    let s = match string_of(e.value(), &mut scratch) {
         Ok(s) => s,
         Err(e) => return e.reply(out),
     };
@@ -555,7 +554,7 @@ fn bitfield_generic(
         let mut scratch = itoa::Buffer::new();
         let s = match read_entry(ctx, &argv[1]) {
             None => &[][..],
-            Some(e) => match string_of(&e.value, &mut scratch) {
+            Some(e) => match string_of(e.value(), &mut scratch) {
                 Ok(s) => s,
                 Err(e) => return e.reply(out),
             },

@@ -9,7 +9,7 @@ use crate::command::long_double::{self, AddError};
 use crate::command::{arity_error, Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::commands::keys::parse_cursor;
 use crate::keyspace::hash::{Hash, HashLimits};
-use crate::keyspace::Value;
+use crate::keyspace::{Value, ValueMut, ValueRef};
 use crate::notify;
 use crate::shard::ShardCtx;
 use bytes::Bytes;
@@ -29,11 +29,11 @@ fn limits(ctx: &ShardCtx<'_>) -> HashLimits {
 fn read_hash<'a>(ctx: &'a mut ShardCtx<'_>, key: &[u8]) -> Result<Option<&'a Hash>, CmdError> {
     match read_entry(ctx, key) {
         None => Ok(None),
-        Some(e) => match &e.value {
+        Some(e) => match e.value() {
             // A key never holds an empty collection; were one left, it
             // reads as missing (so random picks never index an empty one).
-            Value::Hash(h) if h.is_empty() => Ok(None),
-            Value::Hash(h) => Ok(Some(h)),
+            ValueRef::Hash(h) if h.is_empty() => Ok(None),
+            ValueRef::Hash(h) => Ok(Some(h)),
             _ => Err(CmdError::WrongType),
         },
     }
@@ -46,8 +46,8 @@ fn write_hash<'a>(ctx: &'a mut ShardCtx<'_>, key: &[u8]) -> Result<&'a mut Hash,
     let (entry, _) = ctx
         .db()
         .get_or_insert_with(key, now, || Value::Hash(Box::default()));
-    match &mut entry.value {
-        Value::Hash(h) => Ok(h),
+    match entry.value_mut() {
+        ValueMut::Hash(h) => Ok(h),
         _ => Err(CmdError::WrongType),
     }
 }
@@ -61,9 +61,9 @@ fn existing_hash<'a>(
     let now = ctx.now_ms;
     match ctx.db().get(key, now) {
         None => Ok(None),
-        Some(e) => match &mut e.value {
-            Value::Hash(h) if h.is_empty() => Ok(None),
-            Value::Hash(h) => Ok(Some(h)),
+        Some(e) => match e.value_mut() {
+            ValueMut::Hash(h) if h.is_empty() => Ok(None),
+            ValueMut::Hash(h) => Ok(Some(h)),
             _ => Err(CmdError::WrongType),
         },
     }
@@ -285,7 +285,7 @@ fn hincrby(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
 fn fail_write(ctx: &mut ShardCtx<'_>, key: &[u8], e: CmdError, out: &mut ReplyWriter<'_>) {
     let now = ctx.now_ms;
     let db = ctx.db();
-    if matches!(db.get(key, now).map(|e| &e.value), Some(Value::Hash(h)) if h.is_empty()) {
+    if matches!(db.get(key, now).map(|e| e.value()), Some(ValueRef::Hash(h)) if h.is_empty()) {
         db.remove(key);
     }
     e.reply(out);

@@ -47,7 +47,7 @@ fn touch(ctx: &mut ShardCtx<'_>, argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> 
 fn type_(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     let now = ctx.now_ms;
     match ctx.db().get(&argv[1], now) {
-        Some(e) => out.simple(e.value.type_name().as_bytes()),
+        Some(e) => out.simple(e.value().type_name().as_bytes()),
         None => out.simple(b"none"),
     }
 }
@@ -303,7 +303,8 @@ fn scan(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
             if pattern.is_some_and(|p| !glob_match(p, e.key(), false)) {
                 return;
             }
-            if type_filter.is_some_and(|t| !t.eq_ignore_ascii_case(e.value.type_name().as_bytes()))
+            if type_filter
+                .is_some_and(|t| !t.eq_ignore_ascii_case(e.value().type_name().as_bytes()))
             {
                 return;
             }
@@ -367,7 +368,7 @@ fn merge_randomkey(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
 fn object_encoding(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     let now = ctx.now_ms;
     match ctx.db().get(&argv[2], now) {
-        Some(e) => out.bulk(e.value.encoding().as_bytes()),
+        Some(e) => out.bulk(e.value().encoding().as_bytes()),
         None => out.null(),
     }
 }

@@ -7,7 +7,7 @@ use crate::blocking::{self, BlockSpec, Waits};
 use crate::command::args::parse_i64;
 use crate::command::{arity_error, Acl, ArgCursor, CmdError, CommandSpec, Exec, Flags};
 use crate::keyspace::list::List;
-use crate::keyspace::Value;
+use crate::keyspace::{Value, ValueMut, ValueRef};
 use crate::notify;
 use crate::shard::ShardCtx;
 use crate::txn::gather::{GatherCx, Writes};
@@ -24,11 +24,11 @@ fn fill(ctx: &ShardCtx<'_>) -> i64 {
 fn read_list<'a>(ctx: &'a mut ShardCtx<'_>, key: &[u8]) -> Result<Option<&'a List>, CmdError> {
     match read_entry(ctx, key) {
         None => Ok(None),
-        Some(e) => match &e.value {
+        Some(e) => match e.value() {
             // A key never holds an empty list; were one left, it reads as
             // missing.
-            Value::List(l) if l.is_empty() => Ok(None),
-            Value::List(l) => Ok(Some(l)),
+            ValueRef::List(l) if l.is_empty() => Ok(None),
+            ValueRef::List(l) => Ok(Some(l)),
             _ => Err(CmdError::WrongType),
         },
     }
@@ -43,9 +43,9 @@ fn existing_list<'a>(
     let now = ctx.now_ms;
     match ctx.db().get(key, now) {
         None => Ok(None),
-        Some(e) => match &mut e.value {
-            Value::List(l) if l.is_empty() => Ok(None),
-            Value::List(l) => Ok(Some(l)),
+        Some(e) => match e.value_mut() {
+            ValueMut::List(l) if l.is_empty() => Ok(None),
+            ValueMut::List(l) => Ok(Some(l)),
             _ => Err(CmdError::WrongType),
         },
     }
@@ -94,8 +94,8 @@ fn push(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>, front
         let (entry, _) = ctx
             .db()
             .get_or_insert_with(key, now, || Value::List(Box::new(List::new(fill))));
-        match &mut entry.value {
-            Value::List(l) => l,
+        match entry.value_mut() {
+            ValueMut::List(l) => l,
             _ => return CmdError::WrongType.reply(out),
         }
     };
@@ -455,16 +455,16 @@ fn side(arg: &[u8]) -> Option<bool> {
 
 /// The list a source holds: `Ok(None)` for a missing key, WRONGTYPE for
 /// another type.
-fn list_of(value: Option<&Value>) -> Result<Option<&List>, CmdError> {
+fn list_of(value: Option<ValueRef<'_>>) -> Result<Option<&List>, CmdError> {
     match value {
         None => Ok(None),
-        Some(Value::List(l)) => Ok(Some(&**l)),
+        Some(ValueRef::List(l)) => Ok(Some(l)),
         Some(_) => Err(CmdError::WrongType),
     }
 }
 
 /// The list a source holds if it has something to pop.
-fn list_to_pop(value: Option<&Value>) -> Result<Option<&List>, CmdError> {
+fn list_to_pop(value: Option<ValueRef<'_>>) -> Result<Option<&List>, CmdError> {
     Ok(list_of(value)?.filter(|l| !l.is_empty()))
 }
 
@@ -494,7 +494,7 @@ fn move_writes(src: &Bytes, dst: &Bytes, element: &[u8], from_left: bool, to_lef
 /// arguments, checked first, and wait when the source is missing.
 fn move_generic(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     from_left: bool,
     to_left: bool,
@@ -530,7 +530,7 @@ fn move_generic(
 /// timeout after them.
 fn lmove(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -546,7 +546,7 @@ fn lmove(
 /// RPOPLPUSH source destination, and BRPOPLPUSH with a timeout after them.
 fn rpoplpush(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -557,7 +557,7 @@ fn rpoplpush(
 /// 7.0's order (lmpopGenericCommand): pops from the first non-empty list.
 fn lmpop(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -569,7 +569,7 @@ fn lmpop(
 fn mpop(
     argv: &[Bytes],
     at: usize,
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
 ) -> Writes {
     let parsed = super::parse_mpop(argv, at, side).and_then(|p| {
@@ -612,7 +612,7 @@ fn mpop(
 /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
 fn blmpop(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -624,7 +624,7 @@ fn blmpop(
 /// order until one holds a list (a key of another type is an error).
 fn bpop(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     front: bool,
 ) -> Writes {
@@ -650,7 +650,7 @@ fn bpop(
 /// BLPOP key [key ...] timeout
 fn blpop(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -660,7 +660,7 @@ fn blpop(
 /// BRPOP key [key ...] timeout
 fn brpop(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {

@@ -137,9 +137,9 @@ impl Picker {
 /// a blocking command then waits) and `Err` holds what to return.
 pub fn first_to_pop<'a, T: ?Sized>(
     keys: &'a [bytes::Bytes],
-    sources: &[Option<&'a crate::keyspace::Value>],
+    sources: &[Option<crate::keyspace::ValueRef<'a>>],
     typed: impl Fn(
-        Option<&'a crate::keyspace::Value>,
+        Option<crate::keyspace::ValueRef<'a>>,
     ) -> Result<Option<&'a T>, crate::command::CmdError>,
     out: &mut shoal_proto::ReplyWriter<'_>,
 ) -> Result<(&'a bytes::Bytes, &'a T), crate::txn::gather::Writes> {

@@ -10,7 +10,7 @@ use crate::command::args::parse_i64;
 use crate::command::{Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::commands::keys::parse_cursor;
 use crate::keyspace::set::{Member, Set};
-use crate::keyspace::Value;
+use crate::keyspace::{Value, ValueMut, ValueRef};
 use crate::notify;
 use crate::shard::ShardCtx;
 use crate::txn::gather::{missed, GatherCx, Writes};
@@ -27,11 +27,11 @@ fn intset_max(ctx: &ShardCtx<'_>) -> usize {
 fn read_set<'a>(ctx: &'a mut ShardCtx<'_>, key: &[u8]) -> Result<Option<&'a Set>, CmdError> {
     match read_entry(ctx, key) {
         None => Ok(None),
-        Some(e) => match &e.value {
+        Some(e) => match e.value() {
             // A key never holds an empty collection; were one left, it
             // reads as missing (so random picks never index an empty one).
-            Value::Set(s) if s.is_empty() => Ok(None),
-            Value::Set(s) => Ok(Some(s)),
+            ValueRef::Set(s) if s.is_empty() => Ok(None),
+            ValueRef::Set(s) => Ok(Some(s)),
             _ => Err(CmdError::WrongType),
         },
     }
@@ -46,9 +46,9 @@ fn existing_set<'a>(
     let now = ctx.now_ms;
     match ctx.db().get(key, now) {
         None => Ok(None),
-        Some(e) => match &mut e.value {
-            Value::Set(s) if s.is_empty() => Ok(None),
-            Value::Set(s) => Ok(Some(s)),
+        Some(e) => match e.value_mut() {
+            ValueMut::Set(s) if s.is_empty() => Ok(None),
+            ValueMut::Set(s) => Ok(Some(s)),
             _ => Err(CmdError::WrongType),
         },
     }
@@ -65,7 +65,7 @@ fn sadd(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     let (entry, _) = ctx.db().get_or_insert_with(&argv[1], now, || {
         Value::Set(Box::new(Set::for_member(&argv[2])))
     });
-    let Value::Set(set) = &mut entry.value else {
+    let ValueMut::Set(set) = entry.value_mut() else {
         return CmdError::WrongType.reply(out);
     };
     let mut added = 0;
@@ -279,12 +279,12 @@ fn sscan(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
 
 /// The sets among `sources` (`None` for a missing key), or WRONGTYPE if a
 /// key holds something else (Redis checks every key before answering).
-fn sets_of<'a>(sources: &[Option<&'a Value>]) -> Result<Vec<Option<&'a Set>>, CmdError> {
+fn sets_of<'a>(sources: &[Option<ValueRef<'a>>]) -> Result<Vec<Option<&'a Set>>, CmdError> {
     sources
         .iter()
-        .map(|v| match v {
+        .map(|v| match *v {
             None => Ok(None),
-            Some(Value::Set(s)) => Ok(Some(&**s)),
+            Some(ValueRef::Set(s)) => Ok(Some(s)),
             Some(_) => Err(CmdError::WrongType),
         })
         .collect()
@@ -351,7 +351,7 @@ fn combine(op: SetOp, sets: &[Option<&Set>]) -> Vec<Box<[u8]>> {
 fn set_op_reply(
     op: SetOp,
     keys: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
 ) -> Writes {
     match sets_of(sources) {
@@ -376,7 +376,7 @@ fn set_op_store(
     op: SetOp,
     event: &'static str,
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
 ) -> Writes {
     let sets = match sets_of(&sources[1..]) {
@@ -420,7 +420,7 @@ fn set_op_store(
 /// SINTER key [key ...]
 fn sinter(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -429,7 +429,7 @@ fn sinter(
 /// SUNION key [key ...]
 fn sunion(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -438,7 +438,7 @@ fn sunion(
 /// SDIFF key [key ...]
 fn sdiff(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -447,7 +447,7 @@ fn sdiff(
 /// SINTERSTORE destination key [key ...]
 fn sinterstore(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -456,7 +456,7 @@ fn sinterstore(
 /// SUNIONSTORE destination key [key ...]
 fn sunionstore(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -465,7 +465,7 @@ fn sunionstore(
 /// SDIFFSTORE destination key [key ...]
 fn sdiffstore(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -476,7 +476,7 @@ fn sdiffstore(
 /// order (sinterCardCommand).
 fn sintercard(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -530,7 +530,7 @@ fn sintercard(
 /// SMOVE source destination member, as Redis 7.0's smoveCommand decides.
 fn smove(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -540,7 +540,7 @@ fn smove(
         return Writes::none();
     };
     let src_set = match (src_value, sources[1]) {
-        (Value::Set(s), None | Some(Value::Set(_))) => s,
+        (ValueRef::Set(s), None | Some(ValueRef::Set(_))) => s,
         _ => {
             CmdError::WrongType.reply(out);
             return Writes::none();

@@ -12,7 +12,7 @@
 use crate::command::args::parse_i64;
 use crate::command::long_double::sort_score;
 use crate::command::{Acl, CmdError, CommandSpec, Exec, Flags};
-use crate::keyspace::Value;
+use crate::keyspace::ValueRef;
 use crate::notify;
 use crate::txn::gather::{GatherCx, Writes};
 use bytes::Bytes;
@@ -129,7 +129,7 @@ fn lookup(pattern: &[u8], element: &[u8], cx: &GatherCx<'_>) -> Option<Vec<u8>> 
     let value = (cx.named)(&key)?;
     match (field, value) {
         (None, v) if v.is_string() => Some(v.string_bytes(&mut itoa::Buffer::new()).to_vec()),
-        (Some(f), Value::Hash(h)) => h.get(f).map(<[u8]>::to_vec),
+        (Some(f), ValueRef::Hash(h)) => h.get(f).map(<[u8]>::to_vec),
         _ => None,
     }
 }
@@ -142,13 +142,13 @@ struct Item {
 }
 
 /// The elements of the sorted value, in its own order.
-fn elements(value: Option<&Value>) -> Result<Vec<Vec<u8>>, CmdError> {
+fn elements(value: Option<ValueRef<'_>>) -> Result<Vec<Vec<u8>>, CmdError> {
     let mut scratch = itoa::Buffer::new();
     Ok(match value {
         None => Vec::new(),
-        Some(Value::List(l)) => l.iter().map(<[u8]>::to_vec).collect(),
-        Some(Value::Set(s)) => s.iter().map(|m| m.bytes(&mut scratch).to_vec()).collect(),
-        Some(Value::ZSet(z)) => z.iter().map(|(m, _)| m.to_vec()).collect(),
+        Some(ValueRef::List(l)) => l.iter().map(<[u8]>::to_vec).collect(),
+        Some(ValueRef::Set(s)) => s.iter().map(|m| m.bytes(&mut scratch).to_vec()).collect(),
+        Some(ValueRef::ZSet(z)) => z.iter().map(|(m, _)| m.to_vec()).collect(),
         Some(_) => return Err(CmdError::WrongType),
     })
 }
@@ -157,7 +157,7 @@ fn elements(value: Option<&Value>) -> Result<Vec<Vec<u8>>, CmdError> {
 /// destination if any.
 fn sort_generic(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     cx: &GatherCx<'_>,
     readonly: bool,
@@ -177,7 +177,7 @@ fn sort_generic(
             return Writes::none();
         }
     };
-    let is_set = matches!(source, Some(Value::Set(_)));
+    let is_set = matches!(source, Some(ValueRef::Set(_)));
     let (mut dontsort, mut alpha, mut by) = (o.dontsort, o.alpha, o.by);
     if dontsort && is_set && o.store.is_some() {
         // Stored sets are sorted, so the result does not depend on the
@@ -332,7 +332,7 @@ fn sort_generic(
 /// [ALPHA] [STORE destination]
 fn sort(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     cx: &GatherCx<'_>,
 ) -> Writes {
@@ -343,7 +343,7 @@ fn sort(
 /// [ASC|DESC] [ALPHA]
 fn sort_ro(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     cx: &GatherCx<'_>,
 ) -> Writes {

@@ -5,7 +5,7 @@ use crate::command::args::parse_i64;
 use crate::command::long_double;
 use crate::command::{Acl, ArgCursor, CmdError, CommandSpec, Exec, Flags};
 use crate::dispatch::{merge_array_by_key, merge_ok, Part, Parts};
-use crate::keyspace::Value;
+use crate::keyspace::{Value, ValueRef};
 use crate::notify;
 use crate::shard::ShardCtx;
 use crate::txn::gather::{missed, GatherCx, Writes};
@@ -13,7 +13,7 @@ use bytes::Bytes;
 use shoal_proto::ReplyWriter;
 
 /// Replies with a string value, or WRONGTYPE.
-fn reply_string(value: &Value, out: &mut ReplyWriter<'_>) {
+fn reply_string(value: ValueRef<'_>, out: &mut ReplyWriter<'_>) {
     if !value.is_string() {
         return CmdError::WrongType.reply(out);
     }
@@ -23,7 +23,7 @@ fn reply_string(value: &Value, out: &mut ReplyWriter<'_>) {
 /// GET key
 fn get(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     match read_entry(ctx, &argv[1]) {
-        Some(e) => reply_string(&e.value, out),
+        Some(e) => reply_string(e.value(), out),
         None => out.null(),
     }
 }
@@ -120,10 +120,10 @@ fn set(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         let found = match db.get(&argv[1], now) {
             Some(e) => {
                 if get {
-                    if !e.value.is_string() {
+                    if !e.value().is_string() {
                         return CmdError::WrongType.reply(out);
                     }
-                    out.bulk(e.value.string_bytes(&mut itoa::Buffer::new()));
+                    out.bulk(e.value().string_bytes(&mut itoa::Buffer::new()));
                 }
                 true
             }
@@ -205,8 +205,8 @@ fn getset(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     let now = ctx.now_ms;
     let db = ctx.db();
     match db.get(&argv[1], now) {
-        Some(e) if !e.value.is_string() => return CmdError::WrongType.reply(out),
-        Some(e) => out.bulk(e.value.string_bytes(&mut itoa::Buffer::new())),
+        Some(e) if !e.value().is_string() => return CmdError::WrongType.reply(out),
+        Some(e) => out.bulk(e.value().string_bytes(&mut itoa::Buffer::new())),
         None => out.null(),
     }
     db.set_string(&argv[1], &argv[2], 0, now);
@@ -216,9 +216,9 @@ fn getset(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
 /// GETDEL key
 fn getdel(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     match read_entry(ctx, &argv[1]) {
-        Some(e) if !e.value.is_string() => CmdError::WrongType.reply(out),
+        Some(e) if !e.value().is_string() => CmdError::WrongType.reply(out),
         Some(e) => {
-            out.bulk(e.value.string_bytes(&mut itoa::Buffer::new()));
+            out.bulk(e.value().string_bytes(&mut itoa::Buffer::new()));
             ctx.db().remove(&argv[1]);
             ctx.notify(notify::GENERIC, "del", &argv[1]);
         }
@@ -263,7 +263,7 @@ fn getex(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     // the expire time is checked.
     match read_entry(ctx, &argv[1]) {
         None => return out.null(),
-        Some(e) if !e.value.is_string() => return CmdError::WrongType.reply(out),
+        Some(e) if !e.value().is_string() => return CmdError::WrongType.reply(out),
         Some(_) => {}
     }
     let deadline = match expire {
@@ -274,7 +274,7 @@ fn getex(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
         },
     };
     match ctx.db().get(&argv[1], now) {
-        Some(e) => out.bulk(e.value.string_bytes(&mut itoa::Buffer::new())),
+        Some(e) => out.bulk(e.value().string_bytes(&mut itoa::Buffer::new())),
         None => return out.null(),
     }
     let db = ctx.db();
@@ -309,8 +309,8 @@ fn mget(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) -> Pa
     for key in &argv[1..] {
         let start = out.buf().len();
         match read_entry(ctx, key) {
-            Some(e) if e.value.is_string() => {
-                out.bulk(e.value.string_bytes(&mut itoa::Buffer::new()))
+            Some(e) if e.value().is_string() => {
+                out.bulk(e.value().string_bytes(&mut itoa::Buffer::new()))
             }
             _ => out.null(),
         }
@@ -361,7 +361,7 @@ fn merge_msetnx(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
 /// as a raw string, as Redis stores it.
 fn bitop(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -452,7 +452,7 @@ fn bitop(
 /// `proto-max-bulk-len` bytes, then the walk back from its corner.
 fn lcs(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     cx: &GatherCx<'_>,
 ) -> Writes {
@@ -604,8 +604,8 @@ fn incr_by(ctx: &mut ShardCtx<'_>, key: &[u8], delta: i64, out: &mut ReplyWriter
     let db = ctx.db();
     let current = match db.get(key, now) {
         None => 0,
-        Some(e) => match &e.value {
-            Value::Int(n) => *n,
+        Some(e) => match e.value() {
+            ValueRef::Int(n) => n,
             v if !v.is_string() => return CmdError::WrongType.reply(out),
             v => match parse_i64(v.string_bytes(&mut itoa::Buffer::new())) {
                 Some(n) => n,
@@ -655,8 +655,8 @@ fn incrbyfloat(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
     let mut scratch = itoa::Buffer::new();
     let sum = match db.get(&argv[1], now) {
         None => long_double::add_human(b"0", &argv[2]),
-        Some(e) if !e.value.is_string() => return CmdError::WrongType.reply(out),
-        Some(e) => long_double::add_human(e.value.string_bytes(&mut scratch), &argv[2]),
+        Some(e) if !e.value().is_string() => return CmdError::WrongType.reply(out),
+        Some(e) => long_double::add_human(e.value().string_bytes(&mut scratch), &argv[2]),
     };
     match sum {
         Ok(text) => {
@@ -684,12 +684,14 @@ fn append(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
             ctx.notify(notify::STRING, "append", &argv[1]);
             out.integer(argv[2].len() as i64);
         }
-        Some(e) if !e.value.is_string() => CmdError::WrongType.reply(out),
+        Some(e) if !e.value().is_string() => CmdError::WrongType.reply(out),
         Some(e) => {
-            let total = e.value.string_len().checked_add(argv[2].len());
+            let total = e.value().string_len().checked_add(argv[2].len());
             match total {
                 Some(t) if t <= max => {
-                    let raw = e.value.make_raw();
+                    let Some(raw) = e.make_raw() else {
+                        unreachable!("a string, checked above")
+                    };
                     raw.extend_from_slice(&argv[2]);
                     let len = raw.len();
                     db.touch(&argv[1]);
@@ -706,8 +708,8 @@ fn append(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
 fn strlen(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     match read_entry(ctx, &argv[1]) {
         None => out.integer(0),
-        Some(e) if !e.value.is_string() => CmdError::WrongType.reply(out),
-        Some(e) => out.integer(e.value.string_len() as i64),
+        Some(e) if !e.value().is_string() => CmdError::WrongType.reply(out),
+        Some(e) => out.integer(e.value().string_len() as i64),
     }
 }
 
@@ -721,11 +723,11 @@ fn getrange(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     let Some(e) = read_entry(ctx, &argv[1]) else {
         return out.bulk(b"");
     };
-    if !e.value.is_string() {
+    if !e.value().is_string() {
         return CmdError::WrongType.reply(out);
     }
     let mut scratch = itoa::Buffer::new();
-    let s = e.value.string_bytes(&mut scratch);
+    let s = e.value().string_bytes(&mut scratch);
     let len = s.len() as i64;
     if start < 0 && end < 0 && start > end {
         return out.bulk(b"");
@@ -777,15 +779,17 @@ fn setrange(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
             ctx.notify(notify::STRING, "setrange", &argv[1]);
             out.integer(end as i64);
         }
-        Some(e) if !e.value.is_string() => CmdError::WrongType.reply(out),
+        Some(e) if !e.value().is_string() => CmdError::WrongType.reply(out),
         Some(e) => {
             if value.is_empty() {
-                return out.integer(e.value.string_len() as i64);
+                return out.integer(e.value().string_len() as i64);
             }
             let Some(end) = end.filter(|_| fits(end)) else {
                 return CmdError::StringTooLong.reply(out);
             };
-            let raw = e.value.make_raw();
+            let Some(raw) = e.make_raw() else {
+                unreachable!("a string, checked above")
+            };
             if raw.len() < end {
                 raw.resize(end, 0);
             }

@@ -13,7 +13,7 @@ use crate::command::{Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::commands::keys::parse_cursor;
 use crate::keyspace::zset::range::{LexRange, ScoreRange};
 use crate::keyspace::zset::{AddError, AddFlags, Added, ZSet, ZsetLimits};
-use crate::keyspace::Value;
+use crate::keyspace::{Value, ValueMut, ValueRef};
 use crate::notify;
 use crate::shard::ShardCtx;
 use crate::txn::gather::{missed, GatherCx, Writes};
@@ -32,17 +32,17 @@ fn limits(ctx: &ShardCtx<'_>) -> ZsetLimits {
 /// The sorted set at `key` for reading (a keyspace hit or miss): `None`
 /// when the key is missing, WRONGTYPE when it holds something else.
 fn read_zset<'a>(ctx: &'a mut ShardCtx<'_>, key: &[u8]) -> Result<Option<&'a ZSet>, CmdError> {
-    zset_source(read_entry(ctx, key).map(|e| &e.value))
+    zset_source(read_entry(ctx, key).map(|e| e.value()))
 }
 
 /// The sorted set a value is, if any; WRONGTYPE for another type.
-fn zset_source(value: Option<&Value>) -> Result<Option<&ZSet>, CmdError> {
+fn zset_source(value: Option<ValueRef<'_>>) -> Result<Option<&ZSet>, CmdError> {
     match value {
         None => Ok(None),
         // A key never holds an empty collection; were one left, it reads
         // as missing (so random picks never index an empty one).
-        Some(Value::ZSet(z)) if z.is_empty() => Ok(None),
-        Some(Value::ZSet(z)) => Ok(Some(z)),
+        Some(ValueRef::ZSet(z)) if z.is_empty() => Ok(None),
+        Some(ValueRef::ZSet(z)) => Ok(Some(z)),
         Some(_) => Err(CmdError::WrongType),
     }
 }
@@ -56,9 +56,9 @@ fn existing_zset<'a>(
     let now = ctx.now_ms;
     match ctx.db().get(key, now) {
         None => Ok(None),
-        Some(e) => match &mut e.value {
-            Value::ZSet(z) if z.is_empty() => Ok(None),
-            Value::ZSet(z) => Ok(Some(z)),
+        Some(e) => match e.value_mut() {
+            ValueMut::ZSet(z) if z.is_empty() => Ok(None),
+            ValueMut::ZSet(z) => Ok(Some(z)),
             _ => Err(CmdError::WrongType),
         },
     }
@@ -156,8 +156,8 @@ fn add_generic(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
         let (entry, _) = ctx.db().get_or_insert_with(key, now, || {
             Value::ZSet(Box::new(ZSet::for_first_member(args[1].len(), limits)))
         });
-        match &mut entry.value {
-            Value::ZSet(z) => z,
+        match entry.value_mut() {
+            ValueMut::ZSet(z) => z,
             _ => return CmdError::WrongType.reply(out),
         }
     };
@@ -538,7 +538,7 @@ impl<'a> RangeQuery<'a> {
 /// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]
 fn zrangestore(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -552,7 +552,7 @@ fn zrangestore(
     let mut result = Vec::new();
     match sources[1] {
         None => {}
-        Some(Value::ZSet(z)) => {
+        Some(ValueRef::ZSet(z)) => {
             let (lo, hi) = query.window(z);
             z.for_range(lo, hi, query.rev, |m, s| result.push((m.to_vec(), s)));
         }
@@ -782,7 +782,7 @@ struct Algebra<'a> {
 fn parse_algebra<'a>(
     argv: &'a [Bytes],
     count_at: usize,
-    sources: &[Option<&'a Value>],
+    sources: &[Option<ValueRef<'a>>],
     op: ZOp,
     store: bool,
     card: bool,
@@ -809,8 +809,8 @@ fn parse_algebra<'a>(
     for v in inputs {
         parsed.push(match v {
             None => None,
-            Some(Value::ZSet(z)) => Some(Source::Sorted(z)),
-            Some(Value::Set(s)) => Some(Source::Plain(s)),
+            Some(ValueRef::ZSet(z)) => Some(Source::Sorted(z)),
+            Some(ValueRef::Set(s)) => Some(Source::Plain(s)),
             Some(_) => return Err(CmdError::WrongType.text().to_owned()),
         });
     }
@@ -932,7 +932,7 @@ fn algebra_reply(
     op: ZOp,
     name: &str,
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
 ) -> Writes {
     let a = match parse_algebra(argv, 1, sources, op, false, false, name) {
@@ -959,7 +959,7 @@ fn algebra_store(
     op: ZOp,
     name: &'static str,
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
 ) -> Writes {
     let a = match parse_algebra(argv, 2, sources, op, true, false, name) {
@@ -1020,7 +1020,7 @@ fn store_result(
 /// ZUNION numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
 fn zunion(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -1029,7 +1029,7 @@ fn zunion(
 /// ZINTER numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
 fn zinter(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -1038,7 +1038,7 @@ fn zinter(
 /// ZDIFF numkeys key [key ...] [WITHSCORES]
 fn zdiff(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -1047,7 +1047,7 @@ fn zdiff(
 /// ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...]
 fn zunionstore(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -1056,7 +1056,7 @@ fn zunionstore(
 /// ZINTERSTORE destination numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...]
 fn zinterstore(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -1065,7 +1065,7 @@ fn zinterstore(
 /// ZDIFFSTORE destination numkeys key [key ...]
 fn zdiffstore(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -1076,7 +1076,7 @@ fn zdiffstore(
 /// 7.0's order (as LMPOP): pops from the first non-empty sorted set.
 fn zmpop(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -1086,7 +1086,7 @@ fn zmpop(
 /// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
 fn bzmpop(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -1109,7 +1109,7 @@ fn min_max(a: &[u8]) -> Option<bool> {
 fn mpop(
     argv: &[Bytes],
     at: usize,
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
 ) -> Writes {
     let parsed = super::parse_mpop(argv, at, min_max).and_then(|p| {
@@ -1155,7 +1155,7 @@ fn mpop(
 /// order until one holds a sorted set (a key of another type is an error).
 fn bzpop(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     max: bool,
 ) -> Writes {
@@ -1183,7 +1183,7 @@ fn bzpop(
 /// BZPOPMIN key [key ...] timeout
 fn bzpopmin(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -1193,7 +1193,7 @@ fn bzpopmin(
 /// BZPOPMAX key [key ...] timeout
 fn bzpopmax(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
@@ -1213,7 +1213,7 @@ const fn blocks(pop: crate::txn::gather::GatherFn, timeout_at: i32) -> Exec {
 /// ZINTERCARD numkeys key [key ...] [LIMIT limit]
 fn zintercard(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {

@@ -8,7 +8,7 @@ use crate::command::{CommandSpec, Exec, Flags, TxCmd};
 use crate::commands::transactions;
 use crate::dispatch::{OpHead, OpKind, Part};
 use crate::global::unix_ms;
-use crate::keyspace::Value;
+use crate::keyspace::{Value, ValueRef};
 use crate::notify;
 use crate::shard::shard_of;
 use crate::txn::gather::{GatherCx, GatherFn};
@@ -480,8 +480,10 @@ impl Connection {
                 _ => None,
             })
             .collect();
-        let sources: Vec<Option<&Value>> =
-            entries.iter().map(|e| e.as_ref().map(|e| &e.0)).collect();
+        let sources: Vec<Option<ValueRef<'_>>> = entries
+            .iter()
+            .map(|e| e.as_ref().map(|e| e.0.view()))
+            .collect();
         let proto_max_bulk_len = self.node.config().proto_max_bulk_len;
         // Keys named by what was read (SORT's patterns): a first run, whose
         // answer is dropped, says which; the transaction holds every shard,
@@ -489,7 +491,7 @@ impl Connection {
         let mut named: HashMap<Bytes, Value> = HashMap::new();
         if spec.reads_named_keys(&argv) {
             let wanted: RefCell<Vec<Bytes>> = RefCell::default();
-            let record = |key: &[u8]| -> Option<&Value> {
+            let record = |key: &[u8]| {
                 wanted.borrow_mut().push(Bytes::copy_from_slice(key));
                 None
             };
@@ -509,7 +511,7 @@ impl Connection {
             wanted.dedup();
             named = self.peek_all(&wanted).await;
         }
-        let lookup = |key: &[u8]| named.get(key);
+        let lookup = |key: &[u8]| named.get(key).map(Value::view);
         let cx = GatherCx {
             proto_max_bulk_len,
             named: &lookup,

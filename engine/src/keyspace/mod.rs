@@ -3,6 +3,7 @@
 //! and actively by the shard's bounded sweep (`Db::sweep_expired`).
 
 pub mod dense;
+pub mod entry;
 pub mod glob;
 pub mod hash;
 pub mod list;
@@ -12,6 +13,7 @@ pub mod table;
 pub mod zset;
 
 use crate::notify::{self, Notifier};
+pub use entry::{Entry, NewValue, ValueMut};
 use hash::Hash;
 use list::List;
 use set::Set;
@@ -20,10 +22,11 @@ use std::rc::Rc;
 use table::{Slot, Table, TableEntry};
 use zset::ZSet;
 
-/// A stored value. Strings keep Redis's three encodings: integers as
-/// integers, short immutable strings, and growable strings (APPEND, SETRANGE).
-/// Collections are boxed, so a value stays three words (see the size check
-/// on [`Entry`]); each box holds the collection's compact or large form.
+/// A value owned outside the keyspace (copied out, moved between shards,
+/// about to be stored). Strings keep Redis's three encodings: integers as
+/// integers, short immutable strings, and growable strings (APPEND,
+/// SETRANGE). In the keyspace a value lives in its key's record
+/// ([`Entry`]) and is read through a [`ValueRef`].
 #[derive(Debug, Clone)]
 pub enum Value {
     Int(i64),
@@ -33,6 +36,18 @@ pub enum Value {
     Set(Box<Set>),
     List(Box<List>),
     ZSet(Box<ZSet>),
+}
+
+/// A value borrowed from a record or from a [`Value`].
+#[derive(Debug, Clone, Copy)]
+pub enum ValueRef<'a> {
+    Int(i64),
+    Str(&'a [u8]),
+    Raw(&'a [u8]),
+    Hash(&'a Hash),
+    Set(&'a Set),
+    List(&'a List),
+    ZSet(&'a ZSet),
 }
 
 /// Redis stores strings of up to this many bytes as `embstr`.
@@ -55,187 +70,99 @@ impl Value {
             .flatten()
     }
 
-    /// The TYPE name.
-    pub fn type_name(&self) -> &'static str {
+    /// The value, borrowed.
+    pub fn view(&self) -> ValueRef<'_> {
         match self {
-            Value::Int(_) | Value::Str(_) | Value::Raw(_) => "string",
-            Value::Hash(_) => "hash",
-            Value::Set(_) => "set",
-            Value::List(_) => "list",
-            Value::ZSet(_) => "zset",
+            Value::Int(n) => ValueRef::Int(*n),
+            Value::Str(b) => ValueRef::Str(b),
+            Value::Raw(v) => ValueRef::Raw(v),
+            Value::Hash(h) => ValueRef::Hash(h),
+            Value::Set(s) => ValueRef::Set(s),
+            Value::List(l) => ValueRef::List(l),
+            Value::ZSet(z) => ValueRef::ZSet(z),
+        }
+    }
+}
+
+impl<'a> ValueRef<'a> {
+    /// The TYPE name.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            ValueRef::Int(_) | ValueRef::Str(_) | ValueRef::Raw(_) => "string",
+            ValueRef::Hash(_) => "hash",
+            ValueRef::Set(_) => "set",
+            ValueRef::List(_) => "list",
+            ValueRef::ZSet(_) => "zset",
         }
     }
 
     /// The OBJECT ENCODING name.
-    pub fn encoding(&self) -> &'static str {
+    pub fn encoding(self) -> &'static str {
         match self {
-            Value::Int(_) => "int",
-            Value::Str(b) if b.len() <= EMBSTR_LEN_MAX => "embstr",
-            Value::Str(_) | Value::Raw(_) => "raw",
-            Value::Hash(h) => h.encoding(),
-            Value::Set(s) => s.encoding(),
-            Value::List(l) => l.encoding(),
-            Value::ZSet(z) => z.encoding(),
+            ValueRef::Int(_) => "int",
+            ValueRef::Str(b) if b.len() <= EMBSTR_LEN_MAX => "embstr",
+            ValueRef::Str(_) | ValueRef::Raw(_) => "raw",
+            ValueRef::Hash(h) => h.encoding(),
+            ValueRef::Set(s) => s.encoding(),
+            ValueRef::List(l) => l.encoding(),
+            ValueRef::ZSet(z) => z.encoding(),
         }
     }
 
     /// Whether this is a string (of any encoding).
-    pub fn is_string(&self) -> bool {
-        matches!(self, Value::Int(_) | Value::Str(_) | Value::Raw(_))
+    pub fn is_string(self) -> bool {
+        matches!(self, ValueRef::Int(_) | ValueRef::Str(_) | ValueRef::Raw(_))
     }
 
     /// The string's bytes; integers are formatted into `scratch`. Empty for
-    /// a value that is not a string (callers check [`Value::is_string`]).
-    pub fn string_bytes<'a>(&'a self, scratch: &'a mut itoa::Buffer) -> &'a [u8] {
+    /// a value that is not a string (callers check [`ValueRef::is_string`]).
+    pub fn string_bytes<'s>(self, scratch: &'s mut itoa::Buffer) -> &'s [u8]
+    where
+        'a: 's,
+    {
         match self {
-            Value::Int(n) => scratch.format(*n).as_bytes(),
-            Value::Str(b) => b,
-            Value::Raw(v) => v,
-            Value::Hash(_) | Value::Set(_) | Value::List(_) | Value::ZSet(_) => &[],
-        }
-    }
-
-    /// Becomes the string `b`, encoded as [`Value::from_bytes`] does,
-    /// reusing this value's allocation when it is a string of that length.
-    pub fn assign_bytes(&mut self, b: &[u8]) {
-        match self {
-            Value::Str(cur) if cur.len() == b.len() && Value::integer_of(b).is_none() => {
-                cur.copy_from_slice(b)
-            }
-            _ => *self = Value::from_bytes(b),
+            ValueRef::Int(n) => scratch.format(n).as_bytes(),
+            ValueRef::Str(b) | ValueRef::Raw(b) => b,
+            ValueRef::Hash(_) | ValueRef::Set(_) | ValueRef::List(_) | ValueRef::ZSet(_) => &[],
         }
     }
 
     /// The string's length in bytes (0 for a value that is not a string).
-    pub fn string_len(&self) -> usize {
+    pub fn string_len(self) -> usize {
         match self {
-            Value::Int(n) => itoa::Buffer::new().format(*n).len(),
-            Value::Str(b) => b.len(),
-            Value::Raw(v) => v.len(),
-            Value::Hash(_) | Value::Set(_) | Value::List(_) | Value::ZSet(_) => 0,
+            ValueRef::Int(n) => itoa::Buffer::new().format(n).len(),
+            ValueRef::Str(b) | ValueRef::Raw(b) => b.len(),
+            ValueRef::Hash(_) | ValueRef::Set(_) | ValueRef::List(_) | ValueRef::ZSet(_) => 0,
         }
     }
 
-    /// Turns the value into a growable string (Redis's "raw" encoding), for
-    /// in-place edits.
-    pub fn make_raw(&mut self) -> &mut Vec<u8> {
-        if !matches!(self, Value::Raw(_)) {
-            let bytes = self.string_bytes(&mut itoa::Buffer::new()).to_vec();
-            *self = Value::Raw(bytes);
-        }
+    /// An owned copy.
+    pub fn to_value(self) -> Value {
         match self {
-            Value::Raw(v) => v,
-            _ => unreachable!("just converted to Raw"),
+            ValueRef::Int(n) => Value::Int(n),
+            ValueRef::Str(b) => Value::Str(b.into()),
+            ValueRef::Raw(b) => Value::Raw(b.to_vec()),
+            ValueRef::Hash(h) => Value::Hash(Box::new(h.clone())),
+            ValueRef::Set(s) => Value::Set(Box::new(s.clone())),
+            ValueRef::List(l) => Value::List(Box::new(l.clone())),
+            ValueRef::ZSet(z) => Value::ZSet(Box::new(z.clone())),
         }
     }
 }
-
-/// What a store puts at a key: a value, or string bytes that may be copied
-/// into the existing value's allocation.
-enum NewValue<'a> {
-    Value(Value),
-    Bytes(&'a [u8]),
-}
-
-impl NewValue<'_> {
-    fn assign(self, value: &mut Value) {
-        match self {
-            NewValue::Value(v) => *value = v,
-            NewValue::Bytes(b) => value.assign_bytes(b),
-        }
-    }
-
-    fn into_value(self) -> Value {
-        match self {
-            NewValue::Value(v) => v,
-            NewValue::Bytes(b) => Value::from_bytes(b),
-        }
-    }
-}
-
-/// Keys up to this many bytes are stored inside the entry, so finding one
-/// reads no other memory; longer ones live on the heap.
-const KEY_INLINE_MAX: usize = 22;
-
-/// An entry's key: inline when short, else boxed. 24 bytes either way.
-#[derive(Debug)]
-enum Key {
-    Inline {
-        len: u8,
-        bytes: [u8; KEY_INLINE_MAX],
-    },
-    Heap(Box<[u8]>),
-}
-
-impl Key {
-    fn new(key: &[u8]) -> Key {
-        match key.len() {
-            len @ 0..=KEY_INLINE_MAX => {
-                let mut bytes = [0u8; KEY_INLINE_MAX];
-                bytes[..len].copy_from_slice(key);
-                Key::Inline {
-                    len: len as u8,
-                    bytes,
-                }
-            }
-            _ => Key::Heap(key.into()),
-        }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            Key::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            Key::Heap(b) => b,
-        }
-    }
-}
-
-/// A key with its value and expiry.
-#[derive(Debug)]
-pub struct Entry {
-    key: Key,
-    pub value: Value,
-    /// Unix time in ms at which the key expires; 0 = never.
-    expire_at_ms: u64,
-}
-
-/// Bytes of an [`Entry`]: memory per key is a headline figure, so a new
-/// value type must not grow it (box what does not fit).
-pub const ENTRY_SIZE: usize = 56;
-const _: () = assert!(std::mem::size_of::<Entry>() == ENTRY_SIZE);
-const _: () = assert!(std::mem::size_of::<Value>() == 24);
 
 impl TableEntry for Entry {
     fn key(&self) -> &[u8] {
-        self.key.as_bytes()
+        Entry::key(self)
     }
 
+    /// The record's start and 48 bytes on: a record of up to 64 bytes
+    /// (key and short value), even one that straddles two cache lines. Not
+    /// what a boxed value points to: finding that would read the record,
+    /// which is what a prefetch must not wait for.
     fn prefetch(&self) {
-        if let Key::Heap(b) = &self.key {
-            segment::prefetch(b.as_ptr());
-        }
-        match &self.value {
-            Value::Str(b) => segment::prefetch(b.as_ptr()),
-            Value::Raw(v) => segment::prefetch(v.as_ptr()),
-            Value::Hash(h) => segment::prefetch(&**h as *const Hash),
-            Value::Set(s) => segment::prefetch(&**s as *const Set),
-            Value::List(l) => segment::prefetch(&**l as *const List),
-            Value::ZSet(z) => segment::prefetch(&**z as *const ZSet),
-            Value::Int(_) => {}
-        }
-    }
-}
-
-impl Entry {
-    pub fn key(&self) -> &[u8] {
-        self.key.as_bytes()
-    }
-    /// Unix ms of expiry, if the key has one.
-    pub fn expire_at_ms(&self) -> Option<u64> {
-        (self.expire_at_ms != 0).then_some(self.expire_at_ms)
-    }
-    fn is_expired(&self, now_ms: u64) -> bool {
-        self.expire_at_ms != 0 && self.expire_at_ms <= now_ms
+        let record = self.as_ptr();
+        segment::prefetch(record);
+        segment::prefetch(record.wrapping_add(48));
     }
 }
 
@@ -539,13 +466,12 @@ impl Db {
                     self.notifier.emit(self.index, notify::NEW, "new", key);
                     signal_ready(&self.blocked, &mut self.ready, key);
                 }
-                match (entry.expire_at_ms != 0, expire_at_ms != 0) {
+                match (entry.expire_at_ms().is_some(), expire_at_ms != 0) {
                     (false, true) => self.volatile += 1,
                     (true, false) => self.volatile -= 1,
                     _ => {}
                 }
-                entry.expire_at_ms = expire_at_ms;
-                value.assign(&mut entry.value);
+                entry.replace(value, expire_at_ms);
             }
             Slot::Vacant(vacant) => {
                 self.notifier.emit(self.index, notify::NEW, "new", key);
@@ -553,11 +479,7 @@ impl Db {
                 if expire_at_ms != 0 {
                     self.volatile += 1;
                 }
-                vacant.insert(Entry {
-                    key: Key::new(key),
-                    value: value.into_value(),
-                    expire_at_ms,
-                });
+                vacant.insert(Entry::new(key, value, expire_at_ms));
             }
         }
     }
@@ -583,18 +505,13 @@ impl Db {
                     .emit(self.index, notify::EXPIRED, "expired", key);
                 self.notifier.emit(self.index, notify::NEW, "new", key);
                 signal_ready(&self.blocked, &mut self.ready, key);
-                entry.expire_at_ms = 0;
-                entry.value = make();
+                entry.replace(NewValue::Value(make()), 0);
                 (entry, true)
             }
             Slot::Vacant(vacant) => {
                 self.notifier.emit(self.index, notify::NEW, "new", key);
                 signal_ready(&self.blocked, &mut self.ready, key);
-                let entry = vacant.insert(Entry {
-                    key: Key::new(key),
-                    value: make(),
-                    expire_at_ms: 0,
-                });
+                let entry = vacant.insert(Entry::new(key, NewValue::Value(make()), 0));
                 (entry, true)
             }
         }
@@ -604,7 +521,7 @@ impl Db {
     pub fn set_keep_ttl(&mut self, key: &[u8], value: Value, now_ms: u64) {
         match self.get(key, now_ms) {
             Some(e) => {
-                e.value = value;
+                e.assign(NewValue::Value(value));
                 self.touch(key);
             }
             None => {
@@ -619,8 +536,8 @@ impl Db {
         let Some(e) = self.get(key, now_ms) else {
             return false;
         };
-        let had = e.expire_at_ms != 0;
-        e.expire_at_ms = expire_at_ms;
+        let had = e.expire_at_ms().is_some();
+        e.set_expire(expire_at_ms);
         match (had, expire_at_ms != 0) {
             (false, true) => self.volatile += 1,
             (true, false) => self.volatile -= 1,
@@ -633,7 +550,7 @@ impl Db {
     /// Removes `key` whether or not it expired. Returns the entry.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let e = self.table.remove(key)?;
-        if e.expire_at_ms != 0 {
+        if e.expire_at_ms().is_some() {
             self.volatile -= 1;
         }
         self.touch(key);
@@ -641,22 +558,22 @@ impl Db {
     }
 
     /// The live value at `key`, read without removing an expired entry.
-    pub fn live(&self, key: &[u8], now_ms: u64) -> Option<&Value> {
+    pub fn live(&self, key: &[u8], now_ms: u64) -> Option<ValueRef<'_>> {
         self.table
             .get(key)
             .filter(|e| !e.is_expired(now_ms))
-            .map(|e| &e.value)
+            .map(Entry::value)
     }
 
     /// A copy of a live key's value and its expiry (0 = none).
     pub fn peek(&mut self, key: &[u8], now_ms: u64) -> Option<(Value, u64)> {
         self.get(key, now_ms)
-            .map(|e| (e.value.clone(), e.expire_at_ms))
+            .map(|e| (e.value().to_value(), e.expire_at_ms().unwrap_or(0)))
     }
 
     /// Removes `key` and gives its value and expiry (0 = none).
     pub fn take(&mut self, key: &[u8]) -> Option<(Value, u64)> {
-        self.remove(key).map(|e| (e.value, e.expire_at_ms))
+        self.remove(key).map(Entry::into_parts)
     }
 
     /// Removes a live key; returns whether one was removed.
@@ -757,7 +674,7 @@ impl Db {
         let (mut visited, mut volatile) = (0, 0);
         let (next, removed) = self.table.sweep(self.sweep_cursor, budget, |e| {
             visited += 1;
-            volatile += usize::from(e.expire_at_ms != 0);
+            volatile += usize::from(e.expire_at_ms().is_some());
             let expired = e.is_expired(now_ms);
             if expired {
                 notifier.emit(index, notify::EXPIRED, "expired", e.key());
@@ -783,7 +700,11 @@ impl Db {
     /// Checks the invariants; for tests and debug builds.
     pub fn verify_invariants(&self) {
         self.table.verify_invariants();
-        let volatile = self.table.iter().filter(|e| e.expire_at_ms != 0).count();
+        let volatile = self
+            .table
+            .iter()
+            .filter(|e| e.expire_at_ms().is_some())
+            .count();
         assert_eq!(volatile, self.volatile, "volatile count");
     }
 }
@@ -797,9 +718,9 @@ mod tests {
     }
 
     #[test]
-    fn short_keys_inline_and_long_keys_on_the_heap_behave_alike() {
+    fn keys_of_any_length_behave_alike() {
         let mut d = db();
-        let keys: Vec<Vec<u8>> = [0, 1, KEY_INLINE_MAX, KEY_INLINE_MAX + 1, 300]
+        let keys: Vec<Vec<u8>> = [0, 1, 22, 127, 128, 300]
             .iter()
             .map(|&n| (0..n).map(|i| b'a' + (i % 26) as u8).collect())
             .collect();
@@ -809,14 +730,10 @@ mod tests {
         for (i, k) in keys.iter().enumerate() {
             let e = d.get(k, 0).expect("present");
             assert_eq!(e.key(), &k[..]);
-            assert!(matches!(e.value, Value::Int(n) if n == i as i64));
-            assert!(matches!(
-                (&e.key, k.len() <= KEY_INLINE_MAX),
-                (Key::Inline { .. }, true) | (Key::Heap(_), false)
-            ));
+            assert!(matches!(e.value(), ValueRef::Int(n) if n == i as i64));
         }
-        // A key that is a prefix of an inline one is a different key.
-        assert!(d.get(&keys[2][..KEY_INLINE_MAX - 1], 0).is_none());
+        // A key that is a prefix of another is a different key.
+        assert!(d.get(&keys[2][..21], 0).is_none());
         assert!(d.delete(&keys[3], 0));
         assert!(d.get(&keys[3], 0).is_none());
         assert_eq!(d.len(), keys.len() - 1);
@@ -827,21 +744,21 @@ mod tests {
     fn set_string_overwrites_in_place_and_keeps_encodings() {
         let mut d = db();
         d.set_string(b"k", b"abcd", 0, 0);
-        let before = match d.get(b"k", 0).map(|e| &e.value) {
-            Some(Value::Str(b)) => b.as_ptr(),
-            other => panic!("{other:?}"),
-        };
-        d.set_string(b"k", b"wxyz", 100, 0);
+        let before = d.get(b"k", 0).expect("present").as_ptr();
+        d.set_string(b"k", b"wxyz", 0, 0);
         let e = d.get(b"k", 0).expect("present");
-        assert!(matches!(&e.value, Value::Str(b) if b.as_ptr() == before && &b[..] == b"wxyz"));
-        assert_eq!(e.expire_at_ms(), Some(100));
+        assert_eq!(e.as_ptr(), before, "same size, same record");
+        assert!(matches!(e.value(), ValueRef::Str(b"wxyz")));
+        d.set_string(b"k", b"abcd", 100, 0);
+        assert_eq!(d.get(b"k", 0).and_then(|e| e.expire_at_ms()), Some(100));
+        assert_eq!(d.volatile_len(), 1);
         d.set_string(b"k", b"1234", 0, 0);
         assert!(matches!(
-            d.get(b"k", 0).map(|e| &e.value),
-            Some(Value::Int(1234))
+            d.get(b"k", 0).map(|e| e.value()),
+            Some(ValueRef::Int(1234))
         ));
         d.set_string(b"k", b"abcdefgh", 0, 0);
-        assert_eq!(d.get(b"k", 0).map(|e| e.value.encoding()), Some("embstr"));
+        assert_eq!(d.get(b"k", 0).map(|e| e.value().encoding()), Some("embstr"));
         d.verify_invariants();
         // Replacing an expired entry counts it as expired.
         d.set_string(b"e", b"v", 5, 0);
@@ -852,15 +769,18 @@ mod tests {
 
     #[test]
     fn encodings_follow_redis() {
-        assert_eq!(Value::from_bytes(b"123").encoding(), "int");
-        assert_eq!(Value::from_bytes(b"-0").encoding(), "embstr");
-        assert_eq!(Value::from_bytes(b"0123").encoding(), "embstr");
-        assert_eq!(Value::from_bytes(&[b'a'; 44]).encoding(), "embstr");
-        assert_eq!(Value::from_bytes(&[b'a'; 45]).encoding(), "raw");
-        let mut v = Value::from_bytes(b"12");
-        v.make_raw().extend_from_slice(b"3");
-        assert_eq!(v.encoding(), "raw");
-        assert_eq!(v.string_bytes(&mut itoa::Buffer::new()), b"123");
+        let encoding = |b: &[u8]| Value::from_bytes(b).view().encoding();
+        assert_eq!(encoding(b"123"), "int");
+        assert_eq!(encoding(b"-0"), "embstr");
+        assert_eq!(encoding(b"0123"), "embstr");
+        assert_eq!(encoding(&[b'a'; 44]), "embstr");
+        assert_eq!(encoding(&[b'a'; 45]), "raw");
+        let mut d = db();
+        d.set_string(b"k", b"12", 0, 0);
+        let e = d.get(b"k", 0).expect("present");
+        e.make_raw().expect("a string").extend_from_slice(b"3");
+        assert_eq!(e.value().encoding(), "raw");
+        assert_eq!(e.value().string_bytes(&mut itoa::Buffer::new()), b"123");
     }
 
     #[test]
@@ -894,7 +814,7 @@ mod tests {
         let mut d = db();
         let (e, created) = d.get_or_insert_with(b"h", 0, || Value::Hash(Box::default()));
         assert!(created);
-        if let Value::Hash(h) = &mut e.value {
+        if let ValueMut::Hash(h) = e.value_mut() {
             let limits = hash::HashLimits {
                 entries_max: 8,
                 value_len_max: 8,
@@ -903,7 +823,7 @@ mod tests {
         }
         let (e, created) = d.get_or_insert_with(b"h", 0, || Value::Int(0));
         assert!(!created);
-        assert_eq!(e.value.type_name(), "hash");
+        assert_eq!(e.value().type_name(), "hash");
         // An expired collection is replaced as if absent, and counted.
         assert!(d.set_expire(b"h", 10, 0));
         assert_eq!(d.volatile_len(), 1);
@@ -911,7 +831,7 @@ mod tests {
             Value::Set(Box::new(set::Set::for_member(b"1")))
         });
         assert!(created);
-        assert_eq!(e.value.encoding(), "intset");
+        assert_eq!(e.value().encoding(), "intset");
         assert_eq!(e.expire_at_ms(), None);
         assert_eq!((d.volatile_len(), d.expired_total), (0, 1));
         d.verify_invariants();
@@ -923,7 +843,7 @@ mod tests {
         for i in 0..100u32 {
             let key = format!("h{i}");
             let (e, _) = d.get_or_insert_with(key.as_bytes(), 0, || Value::Hash(Box::default()));
-            assert_eq!(e.value.type_name(), "hash");
+            assert_eq!(e.value().type_name(), "hash");
             let key = format!("s{i}");
             d.set(
                 key.as_bytes(),

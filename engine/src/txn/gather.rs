@@ -8,7 +8,7 @@
 //! at every key, calls the function, and sends the writes.
 
 use crate::command::{table, Exec};
-use crate::keyspace::Value;
+use crate::keyspace::ValueRef;
 use crate::notify;
 use crate::shard::ShardCtx;
 use bytes::{Bytes, BytesMut};
@@ -18,7 +18,7 @@ use shoal_proto::ReplyWriter;
 /// command's i-th key, if any.
 pub type GatherFn = fn(
     argv: &[Bytes],
-    sources: &[Option<&Value>],
+    sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     cx: &GatherCx<'_>,
 ) -> Writes;
@@ -31,11 +31,11 @@ pub struct GatherCx<'a> {
     /// BY and GET patterns); see [`CommandSpec::names_keys`].
     ///
     /// [`CommandSpec::names_keys`]: crate::command::CommandSpec
-    pub named: &'a dyn Fn(&[u8]) -> Option<&'a Value>,
+    pub named: &'a dyn Fn(&[u8]) -> Option<ValueRef<'a>>,
 }
 
 /// For commands that name no keys.
-pub fn no_named_keys(_key: &[u8]) -> Option<&'static Value> {
+pub fn no_named_keys(_key: &[u8]) -> Option<ValueRef<'static>> {
     None
 }
 
@@ -58,7 +58,7 @@ pub struct Writes {
 }
 
 /// The keys among `keys` whose value in `sources` (same order) is missing.
-pub fn missed(keys: &[Bytes], sources: &[Option<&Value>]) -> Vec<Bytes> {
+pub fn missed(keys: &[Bytes], sources: &[Option<ValueRef<'_>>]) -> Vec<Bytes> {
     keys.iter()
         .zip(sources)
         .filter(|(_, v)| v.is_none())
@@ -100,7 +100,7 @@ pub fn run_local(
     let now = ctx.now_ms;
     let writes = {
         let db = &ctx.shard.dbs[ctx.db];
-        let sources: Vec<Option<&Value>> = spec_keys
+        let sources: Vec<Option<ValueRef<'_>>> = spec_keys
             .positions(argv)
             .map(|p| db.live(&argv[p], now))
             .collect();
