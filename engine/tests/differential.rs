@@ -479,6 +479,15 @@ fn errors() -> Vec<Step> {
         c!["DBSIZE"],
         c!["FLUSHDB", "BADARG"],
         c!["FLUSHDB", "SYNC"],
+        c!["MEMORY", "USAGE", "missing"],
+        c!["MEMORY", "USAGE", "missing", "SAMPLES", "0"],
+        c!["MEMORY", "USAGE", "missing", "SAMPLES", "-1"],
+        c!["MEMORY", "USAGE", "missing", "SAMPLES", "x"],
+        c!["MEMORY", "USAGE", "missing", "SAMPLES"],
+        c!["MEMORY", "USAGE", "missing", "FOO"],
+        c!["MEMORY", "USAGE", "missing", "SAMPLES", "1", "SAMPLES", "-2"],
+        c!["MEMORY", "USAGE"],
+        c!["MEMORY", "NOPE"],
     ]
     .into_iter()
     .map(ex)

@@ -840,3 +840,69 @@ fn lcs_table_is_bounded_by_proto_max_bulk_len() {
         .unwrap();
     assert_eq!(n, 600);
 }
+
+fn memory_usage(c: &mut redis::Connection, key: &str, samples: Option<i64>) -> Option<i64> {
+    let mut cmd = redis::cmd("MEMORY");
+    cmd.arg("USAGE").arg(key);
+    if let Some(n) = samples {
+        cmd.arg("SAMPLES").arg(n);
+    }
+    cmd.query(c).unwrap()
+}
+
+#[test]
+fn memory_usage_counts_what_a_key_holds() {
+    let server = Server::start(&["--threads", "2"]);
+    let mut c = server.client();
+    assert_eq!(memory_usage(&mut c, "missing", None), None);
+    // A short string is one small record plus its slot; a longer one
+    // grows with its bytes; an expiry adds its 8 bytes to the record.
+    redis::cmd("SET").arg("s").arg("abc").exec(&mut c).unwrap();
+    redis::cmd("SET")
+        .arg("big")
+        .arg(vec![b'x'; 10_000])
+        .exec(&mut c)
+        .unwrap();
+    redis::cmd("SET")
+        .arg("ttl")
+        .arg("abc")
+        .arg("EX")
+        .arg(100)
+        .exec(&mut c)
+        .unwrap();
+    let small = memory_usage(&mut c, "s", None).unwrap();
+    let big = memory_usage(&mut c, "big", None).unwrap();
+    let ttl = memory_usage(&mut c, "ttl", None).unwrap();
+    assert!((9..64).contains(&small), "{small}");
+    assert!((10_000..11_000).contains(&big), "{big}");
+    assert!(ttl > small, "{ttl} vs {small}");
+    // A large hash: sampling 5 fields extrapolates, SAMPLES 0 counts all;
+    // twice the fields, about twice the bytes.
+    let fill = |c: &mut redis::Connection, key: &str, n: usize| {
+        let fields: Vec<(String, String)> = (0..n)
+            .map(|i| (format!("field:{i:08}"), format!("value:{i:08}")))
+            .collect();
+        for chunk in fields.chunks(1000) {
+            redis::cmd("HSET").arg(key).arg(chunk).exec(c).unwrap();
+        }
+    };
+    fill(&mut c, "h", 20_000);
+    fill(&mut c, "h2", 40_000);
+    let sampled = memory_usage(&mut c, "h", None).unwrap();
+    let all = memory_usage(&mut c, "h", Some(0)).unwrap();
+    let twice = memory_usage(&mut c, "h2", Some(0)).unwrap();
+    assert!(all > 20_000 * 24, "{all}");
+    assert!((sampled - all).abs() < all / 10, "{sampled} vs {all}");
+    assert!(
+        (all * 3 / 2..all * 5 / 2).contains(&twice),
+        "{all} then {twice}"
+    );
+    let err = redis::cmd("MEMORY")
+        .arg("USAGE")
+        .arg("h")
+        .arg("SAMPLES")
+        .arg(-1)
+        .query::<redis::Value>(&mut c)
+        .unwrap_err();
+    assert!(err.to_string().contains("syntax error"), "{err}");
+}

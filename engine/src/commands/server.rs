@@ -1,13 +1,13 @@
 //! The server family: DBSIZE, FLUSHDB, FLUSHALL, INFO, CONFIG, TIME, SHUTDOWN.
 
-use crate::command::args::parse_int;
+use crate::command::args::{parse_i64, parse_int};
 use crate::command::{arity_error, Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::config::{ConfigError, SETTINGS};
 use crate::connection::ConnCtx;
 use crate::dispatch::{merge_ok, merge_sum, InfoPart, Part, Parts};
 use crate::global::unix_us;
 use crate::keyspace::glob::glob_match;
-use crate::keyspace::Db;
+use crate::keyspace::{memory, Db};
 use crate::shard::ShardCtx;
 use bytes::Bytes;
 use shoal_proto::ReplyWriter;
@@ -463,6 +463,71 @@ const ADMIN: Flags = Flags::ADMIN
     .or(Flags::LOADING)
     .or(Flags::STALE);
 
+/// MEMORY USAGE key [SAMPLES count]: the bytes the key takes (see
+/// `Entry::memory_usage`); options checked as Redis 7.0's `memoryCommand`.
+/// The key is looked at without counting a hit or miss and without
+/// removing it if expired (an expired key answers null).
+fn memory_usage(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let mut samples = memory::SAMPLES_DEFAULT;
+    let mut at = 3;
+    while at < argv.len() {
+        if !argv[at].eq_ignore_ascii_case(b"SAMPLES") || at + 1 >= argv.len() {
+            return CmdError::Syntax.reply(out);
+        }
+        let Some(n) = parse_i64(&argv[at + 1]) else {
+            return CmdError::NotInteger.reply(out);
+        };
+        samples = match n {
+            ..0 => return CmdError::Syntax.reply(out),
+            0 => usize::MAX,
+            n => usize::try_from(n).unwrap_or(usize::MAX),
+        };
+        at += 2;
+    }
+    let now = ctx.now_ms;
+    match ctx.db().live_entry(&argv[2], now) {
+        Some(e) => out.integer(e.memory_usage(samples) as i64),
+        None => out.null(),
+    }
+}
+
+/// MEMORY HELP
+fn memory_help(_ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let lines: &[&str] = &[
+        "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "USAGE <key> [SAMPLES <count>]",
+        "    Return memory in bytes used by <key> and its value. Nested values are",
+        "    sampled up to <count> times (default: 5, 0 means sample all).",
+        "HELP",
+        "    Prints this help.",
+    ];
+    out.array(lines.len());
+    for l in lines {
+        out.simple(l.as_bytes());
+    }
+}
+
+static MEMORY_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("memory|usage", -3, Exec::Shard(memory_usage))
+        .flags(Flags::READONLY)
+        .keys(2, 2, 1)
+        .acl(Acl::READ)
+        .doc(
+            "server",
+            "4.0.0",
+            "O(N) where N is the number of samples.",
+            "Estimates the memory usage of a key.",
+        ),
+    CommandSpec::new("memory|help", 2, Exec::Conn(memory_help))
+        .flags(Flags::LOADING.or(Flags::STALE))
+        .doc(
+            "server",
+            "4.0.0",
+            "O(1)",
+            "Returns helpful text about the different subcommands.",
+        ),
+];
+
 static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec::new("config|get", -3, Exec::Conn(config_get))
         .flags(ADMIN)
@@ -521,6 +586,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(Flags::LOADING.or(Flags::STALE))
         .acl(Acl::DANGEROUS)
         .doc("server", "1.0.0", "O(1)", "Returns information and statistics about the server."),
+    CommandSpec::new("memory", -2, Exec::Container)
+        .subcommands(MEMORY_SUBCOMMANDS)
+        .doc("server", "4.0.0", "Depends on subcommand.", "A container for memory diagnostics commands."),
     CommandSpec::new("config", -2, Exec::Container)
         .subcommands(CONFIG_SUBCOMMANDS)
         .doc("server", "2.0.0", "Depends on subcommand.", "A container for server configuration commands."),

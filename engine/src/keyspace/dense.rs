@@ -63,6 +63,14 @@ pub struct DenseTable<T: DenseItem> {
 }
 
 impl<T: DenseItem> DenseTable<T> {
+    /// Bytes this table owns (items array and index), with the items' own
+    /// allocations, `item_size` of each, sampled (see `memory::sampled`).
+    pub fn heap_size(&self, samples: usize, item_size: impl Fn(&T) -> usize) -> usize {
+        super::memory::of_vec(&self.items)
+            + self.index.allocation_size()
+            + super::memory::sampled(self.items.iter(), self.items.len(), samples, item_size)
+    }
+
     /// An empty table with room for `capacity` items (callers size it from
     /// items they already hold, never from a client's number).
     pub fn with_capacity(capacity: usize) -> Self {

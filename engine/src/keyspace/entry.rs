@@ -29,7 +29,7 @@ use super::hash::Hash;
 use super::list::List;
 use super::set::Set;
 use super::zset::ZSet;
-use super::{Value, ValueRef};
+use super::{memory, Value, ValueRef};
 use std::alloc::{self, Layout};
 use std::ptr::NonNull;
 
@@ -484,6 +484,28 @@ impl Entry {
     /// Bytes the record itself takes (not the boxes it names).
     pub fn record_size(&self) -> usize {
         self.size(self.shape())
+    }
+
+    /// Bytes this key takes (MEMORY USAGE): its table slot and tag, its
+    /// record, and what the record owns, collections sampled up to
+    /// `samples` elements (see `memory::sampled`).
+    pub fn memory_usage(&self, samples: usize) -> usize {
+        let slot = std::mem::size_of::<Entry>() + 1;
+        let record = memory::allocated(self.as_ptr(), self.record_size());
+        let owned = match self.value() {
+            ValueRef::Int(_) | ValueRef::Str(_) => 0,
+            ValueRef::Raw(_) => {
+                let shape = self.shape();
+                // SAFETY: a Raw payload names the record's `Vec<u8>` box.
+                let v = unsafe { &*self.boxed_at(shape.payload).cast::<Vec<u8>>() };
+                memory::of_box(v) + memory::of_vec(v)
+            }
+            ValueRef::Hash(h) => memory::of_box(h) + h.heap_size(samples),
+            ValueRef::Set(s) => memory::of_box(s) + s.heap_size(samples),
+            ValueRef::List(l) => memory::of_box(l) + l.heap_size(samples),
+            ValueRef::ZSet(z) => memory::of_box(z) + z.heap_size(samples),
+        };
+        slot + record + owned
     }
 
     /// The record's address, for prefetching.

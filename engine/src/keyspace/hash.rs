@@ -244,6 +244,17 @@ impl Default for Hash {
 }
 
 impl Hash {
+    /// Bytes this hash owns beyond its own 32 (MEMORY USAGE).
+    pub fn heap_size(&self, samples: usize) -> usize {
+        use super::memory;
+        match self {
+            Hash::Listpack(l) => memory::of_vec(&l.buf),
+            Hash::Table(t) => {
+                memory::of_box(&**t) + t.heap_size(samples, |p| memory::of_box(&*p.0))
+            }
+        }
+    }
+
     pub fn len(&self) -> usize {
         match self {
             Hash::Listpack(l) => l.len(),

@@ -227,6 +227,16 @@ pub struct List {
 const _: () = assert!(std::mem::size_of::<List>() == 48);
 
 impl List {
+    /// Bytes this list owns beyond its own 48 (MEMORY USAGE): the node
+    /// ring, and the nodes' buffers sampled.
+    pub fn heap_size(&self, samples: usize) -> usize {
+        use super::memory;
+        self.nodes.capacity() * std::mem::size_of::<Node>()
+            + memory::sampled(self.nodes.iter(), self.nodes.len(), samples, |n| {
+                memory::of_vec(&n.buf)
+            })
+    }
+
     /// An empty list whose nodes follow `fill` (`list-max-listpack-size`).
     pub fn new(fill: i64) -> List {
         List {

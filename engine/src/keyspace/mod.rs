@@ -7,6 +7,7 @@ pub mod entry;
 pub mod glob;
 pub mod hash;
 pub mod list;
+pub mod memory;
 pub mod segment;
 pub mod set;
 pub mod table;
@@ -559,10 +560,12 @@ impl Db {
 
     /// The live value at `key`, read without removing an expired entry.
     pub fn live(&self, key: &[u8], now_ms: u64) -> Option<ValueRef<'_>> {
-        self.table
-            .get(key)
-            .filter(|e| !e.is_expired(now_ms))
-            .map(Entry::value)
+        self.live_entry(key, now_ms).map(Entry::value)
+    }
+
+    /// The live entry at `key`, read without removing an expired one.
+    pub fn live_entry(&self, key: &[u8], now_ms: u64) -> Option<&Entry> {
+        self.table.get(key).filter(|e| !e.is_expired(now_ms))
     }
 
     /// A copy of a live key's value and its expiry (0 = none).

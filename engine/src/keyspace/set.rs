@@ -196,6 +196,15 @@ pub enum Set {
 const _: () = assert!(std::mem::size_of::<Set>() == 32);
 
 impl Set {
+    /// Bytes this set owns beyond its own 32 (MEMORY USAGE).
+    pub fn heap_size(&self, samples: usize) -> usize {
+        use super::memory;
+        match self {
+            Set::Ints(i) => memory::of_vec(&i.bytes),
+            Set::Table(t) => memory::of_box(&**t) + t.heap_size(samples, |m| memory::of_box(&**m)),
+        }
+    }
+
     /// An empty set of the encoding Redis's `setTypeCreate` picks for a set
     /// whose first member is `first`.
     pub fn for_member(first: &[u8]) -> Set {

@@ -44,6 +44,11 @@ fn encode(member: &[u8], score: f64) -> Vec<u8> {
 }
 
 impl ZListpack {
+    /// Bytes of the buffer.
+    pub fn heap_size(&self) -> usize {
+        crate::keyspace::memory::of_vec(&self.buf)
+    }
+
     pub fn len(&self) -> usize {
         self.len as usize
     }

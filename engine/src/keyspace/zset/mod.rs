@@ -90,6 +90,14 @@ impl Default for ZSet {
 }
 
 impl ZSet {
+    /// Bytes this sorted set owns beyond its own 32 (MEMORY USAGE).
+    pub fn heap_size(&self, samples: usize) -> usize {
+        match self {
+            ZSet::Listpack(l) => l.heap_size(),
+            ZSet::SkipList(s) => super::memory::of_box(&**s) + s.heap_size(samples),
+        }
+    }
+
     /// An empty set of the encoding Redis 7.0's ZADD creates for a first
     /// member of `first_len` bytes (`zaddGenericCommand`).
     pub fn for_first_member(first_len: usize, limits: ZsetLimits) -> ZSet {

@@ -107,6 +107,17 @@ impl Default for SkipList {
 }
 
 impl SkipList {
+    /// Bytes this skip list owns: its node array and index, and the
+    /// nodes' members and upper levels, sampled.
+    pub fn heap_size(&self, samples: usize) -> usize {
+        use crate::keyspace::memory;
+        memory::of_vec(&self.nodes)
+            + self.index.allocation_size()
+            + memory::sampled(self.nodes.iter(), self.nodes.len(), samples, |n| {
+                memory::of_box(&*n.member) + memory::of_box(&*n.upper)
+            })
+    }
+
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
