@@ -459,10 +459,7 @@ fn client_help(_ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<'_
         "HELP",
         "    Prints this help.",
     ];
-    out.array(lines.len());
-    for l in lines {
-        out.simple(l.as_bytes());
-    }
+    super::reply_help(out, lines);
 }
 
 const CONN: Acl = Acl::CONNECTION;

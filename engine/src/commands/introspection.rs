@@ -235,10 +235,7 @@ fn command_help(_ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<'
         "HELP",
         "    Prints this help.",
     ];
-    out.array(lines.len());
-    for l in lines {
-        out.simple(l.as_bytes());
-    }
+    super::reply_help(out, lines);
 }
 
 const INTROSPECT: Flags = Flags::LOADING.or(Flags::STALE);

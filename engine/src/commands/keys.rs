@@ -387,10 +387,7 @@ fn object_help(
         "HELP",
         "    Prints this help.",
     ];
-    out.array(lines.len());
-    for l in lines {
-        out.simple(l.as_bytes());
-    }
+    super::reply_help(out, lines);
 }
 
 /// MOVE key db — both databases are on this shard (a key's shard does not

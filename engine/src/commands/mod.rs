@@ -129,6 +129,15 @@ impl Picker {
     }
 }
 
+/// Answers a HELP subcommand: its lines as simple strings, as Redis's
+/// `addReplyHelp` does.
+pub fn reply_help(out: &mut shoal_proto::ReplyWriter<'_>, lines: &[&str]) {
+    out.array(lines.len());
+    for l in lines {
+        out.simple(l.as_bytes());
+    }
+}
+
 /// The first of `keys` (their values are `sources`) that `typed` reads as
 /// a collection to pop from, as the pops over several keys (LMPOP, BLPOP,
 /// ZMPOP, ...) look for it: `typed` gives `None` for a missing or empty

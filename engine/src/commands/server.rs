@@ -416,10 +416,7 @@ fn config_help(_ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<'_
         "HELP",
         "    Prints this help.",
     ];
-    out.array(lines.len());
-    for l in lines {
-        out.simple(l.as_bytes());
-    }
+    super::reply_help(out, lines);
 }
 
 /// TIME
@@ -501,10 +498,7 @@ fn memory_help(_ctx: &mut ConnCtx<'_>, _argv: &[Bytes], out: &mut ReplyWriter<'_
         "HELP",
         "    Prints this help.",
     ];
-    out.array(lines.len());
-    for l in lines {
-        out.simple(l.as_bytes());
-    }
+    super::reply_help(out, lines);
 }
 
 static MEMORY_SUBCOMMANDS: &[CommandSpec] = &[
