@@ -54,8 +54,14 @@ pub struct Entry {
 }
 
 // SAFETY: an `Entry` owns its record and the boxes it names, like a
-// `Box<(Box<[u8]>, Value, u64)>` would, and shares them with nothing.
+// `Box<(Box<[u8]>, Value, u64)>` would, and shares them with nothing; the
+// check below keeps every boxed value `Send` (FLUSHALL ASYNC drops tables
+// on another thread).
 unsafe impl Send for Entry {}
+const _: () = {
+    const fn value_is_send<T: Send>() {}
+    value_is_send::<Value>();
+};
 
 const _: () = assert!(std::mem::size_of::<Option<Entry>>() == 8);
 
@@ -173,7 +179,7 @@ fn layout(size: usize) -> Layout {
 impl Entry {
     /// A record for `key` holding `value`, with expiry `expire_at_ms`
     /// (0 = none).
-    pub fn new(key: &[u8], value: NewValue<'_>, expire_at_ms: u64) -> Entry {
+    pub(super) fn new(key: &[u8], value: NewValue<'_>, expire_at_ms: u64) -> Entry {
         with_payload(value, |payload| Entry::build(key, payload, expire_at_ms))
     }
 
@@ -203,18 +209,22 @@ impl Entry {
             let kind = match payload {
                 Payload::Int(n) => {
                     raw.add(at).cast::<[u8; 8]>().write(n.to_le_bytes());
+                    at += WORD_SIZE;
                     KIND_INT
                 }
                 Payload::Str(b) => {
                     at += write_leb128(raw.add(at), b.len());
                     raw.add(at).copy_from_nonoverlapping(b.as_ptr(), b.len());
+                    at += b.len();
                     KIND_STR
                 }
                 Payload::Boxed(kind, b) => {
                     raw.add(at).cast::<*mut u8>().write_unaligned(b);
+                    at += WORD_SIZE;
                     kind
                 }
             };
+            debug_assert_eq!(at, size, "record layout");
             raw.write(kind | if expiry { HAS_EXPIRY } else { 0 });
         }
         Entry { ptr }
@@ -233,6 +243,7 @@ impl Entry {
             } else {
                 (None, after_key)
             };
+            debug_assert!(head & KIND_MASK <= KIND_ZSET, "unknown kind {head:#x}");
             Shape {
                 kind: head & KIND_MASK,
                 key_start,
@@ -338,7 +349,7 @@ impl Entry {
     }
 
     /// Replaces the value and the expiry (0 = none), keeping the key.
-    pub fn replace(&mut self, value: NewValue<'_>, expire_at_ms: u64) {
+    pub(super) fn replace(&mut self, value: NewValue<'_>, expire_at_ms: u64) {
         with_payload(value, |payload| self.replace_payload(payload, expire_at_ms));
     }
 
@@ -359,7 +370,7 @@ impl Entry {
             (Payload::Str(b), KIND_STR)
                 if same_expiry && self.str_at(shape.payload).0 == b.len() =>
             {
-                let len_size = self.str_at(shape.payload).1;
+                let len_size = leb128_len(b.len());
                 // SAFETY: the old string has `b.len()` bytes at this offset.
                 unsafe {
                     raw.add(shape.payload + len_size)
@@ -388,7 +399,7 @@ impl Entry {
     }
 
     /// Sets or clears (0) the expiry, keeping key and value.
-    pub fn set_expire(&mut self, expire_at_ms: u64) {
+    pub(super) fn set_expire(&mut self, expire_at_ms: u64) {
         let shape = self.shape();
         if shape.expiry.is_some() == (expire_at_ms != 0) {
             self.set_expiry_in_place(shape, expire_at_ms);
@@ -457,7 +468,7 @@ impl Entry {
     }
 
     /// The value and expiry (0 = none), moved out; the key is dropped.
-    pub fn into_parts(self) -> (Value, u64) {
+    pub(super) fn into_parts(self) -> (Value, u64) {
         let shape = self.shape();
         let expire_at_ms = self.expire_at_ms().unwrap_or(0);
         let at = shape.payload;

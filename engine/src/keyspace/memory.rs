@@ -17,8 +17,10 @@ pub fn allocated(ptr: *const u8, requested: usize) -> usize {
     if requested == 0 {
         return 0;
     }
-    // SAFETY: both functions take any address; `mi_usable_size` is called
-    // only for one mimalloc says is in its heap, and `ptr` is live.
+    // SAFETY: `mi_is_in_heap_region` takes any address (it looks it up in
+    // mimalloc's page map); `mi_usable_size` needs the start of a live
+    // mimalloc allocation, which `ptr` is when mimalloc owns its page:
+    // callers pass the start of a live box, vector buffer or record.
     unsafe {
         if libmimalloc_sys::mi_is_in_heap_region(ptr.cast()) {
             libmimalloc_sys::mi_usable_size(ptr.cast())

@@ -499,6 +499,7 @@ impl Db {
                 if !entry.is_expired(now_ms) {
                     return (entry, false);
                 }
+                let value = make();
                 self.expired_total += 1;
                 self.volatile -= 1;
                 touch_watched(&mut self.watched, &mut self.touch_seq, key);
@@ -506,7 +507,7 @@ impl Db {
                     .emit(self.index, notify::EXPIRED, "expired", key);
                 self.notifier.emit(self.index, notify::NEW, "new", key);
                 signal_ready(&self.blocked, &mut self.ready, key);
-                entry.replace(NewValue::Value(make()), 0);
+                entry.replace(NewValue::Value(value), 0);
                 (entry, true)
             }
             Slot::Vacant(vacant) => {
