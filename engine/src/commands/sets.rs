@@ -389,31 +389,16 @@ fn set_op_store(
     let members = combine(op, &sets);
     out.integer(members.len() as i64);
     let dst = &argv[1];
-    let existed = sources[0].is_some();
-    let mut commands = vec![vec![Bytes::from_static(b"DEL"), dst.clone()]];
-    // Redis's events: "new" when the key is created, then the command's
-    // name; or "del" when an empty result deletes an existing key.
-    let mut events = Vec::new();
-    if members.is_empty() {
-        if existed {
-            events.push((notify::GENERIC, "del", dst.clone()));
-        }
-    } else {
+    let fill = (!members.is_empty()).then(|| {
         let mut sadd = Vec::with_capacity(members.len() + 2);
         sadd.push(Bytes::from_static(b"SADD"));
         sadd.push(dst.clone());
         sadd.extend(members.into_iter().map(Bytes::from));
-        commands.push(sadd);
-        if !existed {
-            events.push((notify::NEW, "new", dst.clone()));
-        }
-        events.push((notify::SET, event, dst.clone()));
-    }
+        sadd
+    });
     Writes {
-        commands,
-        events: Some(events),
         missed: missed(&argv[2..], &sources[1..]),
-        wait: false,
+        ..Writes::replace(dst, sources[0].is_some(), fill, notify::SET, event)
     }
 }
 

@@ -295,15 +295,7 @@ fn sort_generic(
     };
     out.integer(output_len as i64);
     let existed = sources.get(1).copied().flatten().is_some();
-    let mut commands = vec![vec![Bytes::from_static(b"DEL"), dst.clone()]];
-    // Redis's events: "new" when the key is created, then "sortstore"; or
-    // "del" when an empty result deletes an existing key.
-    let mut events = Vec::new();
-    if output_len == 0 {
-        if existed {
-            events.push((notify::GENERIC, "del", dst.clone()));
-        }
-    } else {
+    let fill = (output_len > 0).then(|| {
         let mut rpush = Vec::with_capacity(output_len + 2);
         rpush.push(Bytes::from_static(b"RPUSH"));
         rpush.push(dst.clone());
@@ -315,17 +307,9 @@ fn sort_generic(
                 rpush.push(lookup(get, &item.element, cx).map_or_else(Bytes::new, Bytes::from));
             }
         }
-        commands.push(rpush);
-        if !existed {
-            events.push((notify::NEW, "new", dst.clone()));
-        }
-        events.push((notify::LIST, "sortstore", dst.clone()));
-    }
-    Writes {
-        commands,
-        events: Some(events),
-        ..Writes::none()
-    }
+        rpush
+    });
+    Writes::replace(dst, existed, fill, notify::LIST, "sortstore")
 }
 
 /// SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC]

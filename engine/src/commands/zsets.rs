@@ -978,21 +978,14 @@ fn algebra_store(
 }
 
 /// The writes that make `dst` hold `result` (a sorted set in order): a
-/// muted DEL and ZADD, and Redis's events ("new" for a created key, then
-/// `event`; or "del" when an empty result deletes an existing key).
+/// DEL and a ZADD, with Redis's events (see `Writes::replace`).
 fn store_result(
     dst: &Bytes,
     existed: bool,
     result: Vec<(Vec<u8>, f64)>,
     event: &'static str,
 ) -> Writes {
-    let mut commands = vec![vec![Bytes::from_static(b"DEL"), dst.clone()]];
-    let mut events = Vec::new();
-    if result.is_empty() {
-        if existed {
-            events.push((notify::GENERIC, "del", dst.clone()));
-        }
-    } else {
+    let fill = (!result.is_empty()).then(|| {
         let mut zadd = Vec::with_capacity(2 + 2 * result.len());
         zadd.push(Bytes::from_static(b"ZADD"));
         zadd.push(dst.clone());
@@ -1003,18 +996,9 @@ fn store_result(
             zadd.push(Bytes::copy_from_slice(&text));
             zadd.push(Bytes::from(m));
         }
-        commands.push(zadd);
-        if !existed {
-            events.push((notify::NEW, "new", dst.clone()));
-        }
-        events.push((notify::ZSET, event, dst.clone()));
-    }
-    Writes {
-        commands,
-        events: Some(events),
-        missed: Vec::new(),
-        wait: false,
-    }
+        zadd
+    });
+    Writes::replace(dst, existed, fill, notify::ZSET, event)
 }
 
 /// ZUNION numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]

@@ -80,6 +80,39 @@ impl Writes {
         }
     }
 
+    /// The writes of a store command (SINTERSTORE, ZUNIONSTORE, SORT ...
+    /// STORE) whose result replaces whatever `dst` held: a DEL, then `fill`
+    /// (the command that writes the result into `dst`) unless the result
+    /// is empty; and Redis's events: "new" when the key is created, then
+    /// `event` of `class`, or "del" when an empty result deletes an existing
+    /// key.
+    pub fn replace(
+        dst: &Bytes,
+        existed: bool,
+        fill: Option<Vec<Bytes>>,
+        class: u32,
+        event: &'static str,
+    ) -> Writes {
+        let mut commands = vec![vec![Bytes::from_static(b"DEL"), dst.clone()]];
+        let mut events = Vec::new();
+        match fill {
+            None if existed => events.push((notify::GENERIC, "del", dst.clone())),
+            None => {}
+            Some(fill) => {
+                commands.push(fill);
+                if !existed {
+                    events.push((notify::NEW, "new", dst.clone()));
+                }
+                events.push((class, event, dst.clone()));
+            }
+        }
+        Writes {
+            commands,
+            events: Some(events),
+            ..Writes::none()
+        }
+    }
+
     /// Nothing to pop: a blocking command waits.
     pub fn wait() -> Writes {
         Writes {
