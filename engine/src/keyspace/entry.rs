@@ -25,7 +25,7 @@
 //! expiry added or removed, a string of another length) builds a new record
 //! and frees the old one; changes that keep its size are made in place.
 
-use super::hash::Hash;
+use super::hash::{len_size, Hash};
 use super::list::List;
 use super::set::Set;
 use super::zset::ZSet;
@@ -111,25 +111,16 @@ struct Shape {
     payload: usize,
 }
 
-fn leb128_len(mut n: usize) -> usize {
-    let mut len = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        len += 1;
-    }
-    len
-}
-
 /// Writes `n` as LEB128 at `dst`; returns the bytes written.
 ///
 /// # Safety
-/// `dst` must be valid for `leb128_len(n)` bytes of writes.
+/// `dst` must be valid for `len_size(n)` bytes of writes.
 unsafe fn write_leb128(dst: *mut u8, mut n: usize) -> usize {
     let mut i = 0;
     loop {
         let byte = (n & 0x7f) as u8;
         n >>= 7;
-        // SAFETY: the caller made room for all `leb128_len(n)` bytes.
+        // SAFETY: the caller made room for all `len_size(n)` bytes.
         unsafe {
             if n == 0 {
                 dst.add(i).write(byte);
@@ -163,10 +154,10 @@ unsafe fn read_leb128(src: *const u8) -> (usize, usize) {
 fn record_size(key_len: usize, expiry: bool, payload: &Payload<'_>) -> usize {
     let payload_size = match payload {
         Payload::Int(_) => WORD_SIZE,
-        Payload::Str(b) => leb128_len(b.len()) + b.len(),
+        Payload::Str(b) => len_size(b.len()) + b.len(),
         Payload::Boxed(..) => WORD_SIZE,
     };
-    1 + leb128_len(key_len) + key_len + if expiry { EXPIRY_SIZE } else { 0 } + payload_size
+    1 + len_size(key_len) + key_len + if expiry { EXPIRY_SIZE } else { 0 } + payload_size
 }
 
 fn layout(size: usize) -> Layout {
@@ -370,7 +361,7 @@ impl Entry {
             (Payload::Str(b), KIND_STR)
                 if same_expiry && self.str_at(shape.payload).0 == b.len() =>
             {
-                let len_size = leb128_len(b.len());
+                let len_size = len_size(b.len());
                 // SAFETY: the old string has `b.len()` bytes at this offset.
                 unsafe {
                     raw.add(shape.payload + len_size)
