@@ -3,6 +3,7 @@
 //! flags with the same names. One table of [`Setting`]s drives parsing,
 //! `CONFIG GET` and `CONFIG SET`.
 
+use crate::evict::{self, Policy};
 use crate::limits::{DATABASES_DEFAULT, DATABASES_MAX, THREADS_MAX};
 pub use crate::pubsub::OutputLimit;
 use std::fmt;
@@ -87,6 +88,13 @@ pub struct Config {
     /// `client-output-buffer-limit` of the replica class (no client is of
     /// it until replication exists; kept so that configs round-trip).
     pub output_limit_replica: OutputLimit,
+    /// `maxmemory` (0: no limit) and how it is kept (see `evict.rs`).
+    pub maxmemory: usize,
+    pub maxmemory_policy: Policy,
+    pub maxmemory_samples: usize,
+    pub maxmemory_eviction_tenacity: u32,
+    pub lfu_log_factor: u32,
+    pub lfu_decay_time: u32,
 }
 
 impl Default for Config {
@@ -125,6 +133,26 @@ impl Default for Config {
                 soft_bytes: 64 * 1024 * 1024,
                 soft_seconds: 60,
             },
+            maxmemory: 0,
+            maxmemory_policy: Policy::NoEviction,
+            maxmemory_samples: 5,
+            maxmemory_eviction_tenacity: 10,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
+        }
+    }
+}
+
+impl Config {
+    /// What eviction follows.
+    pub fn eviction(&self) -> evict::Settings {
+        evict::Settings {
+            maxmemory: self.maxmemory,
+            policy: self.maxmemory_policy,
+            samples: self.maxmemory_samples,
+            tenacity: self.maxmemory_eviction_tenacity,
+            lfu_log_factor: self.lfu_log_factor,
+            lfu_decay_minutes: self.lfu_decay_time,
         }
     }
 }
@@ -571,6 +599,66 @@ pub static SETTINGS: &[Setting] = &[
         name: "zset-max-ziplist-value",
         get: |c| c.zset_max_listpack_value.to_string(),
         set: set_zset_max_listpack_value,
+        mutable: true,
+    },
+    Setting {
+        name: "maxmemory",
+        get: |c| c.maxmemory.to_string(),
+        set: |c, a| {
+            c.maxmemory = memory_in(a, 0)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "maxmemory-policy",
+        get: |c| c.maxmemory_policy.name().to_string(),
+        set: |c, a| {
+            c.maxmemory_policy = Policy::parse(one(a)?).ok_or_else(|| {
+                let names: Vec<&str> = Policy::ALL.iter().map(|p| p.name()).collect();
+                format!(
+                    "argument(s) must be one of the following: {}",
+                    names.join(", ")
+                )
+            })?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "maxmemory-samples",
+        get: |c| c.maxmemory_samples.to_string(),
+        set: |c, a| {
+            c.maxmemory_samples = int_in(a, 1, i32::MAX as u64)? as usize;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "maxmemory-eviction-tenacity",
+        get: |c| c.maxmemory_eviction_tenacity.to_string(),
+        set: |c, a| {
+            c.maxmemory_eviction_tenacity = int_in(a, 0, 100)? as u32;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "lfu-log-factor",
+        get: |c| c.lfu_log_factor.to_string(),
+        set: |c, a| {
+            c.lfu_log_factor = int_in(a, 0, i32::MAX as u64)? as u32;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "lfu-decay-time",
+        get: |c| c.lfu_decay_time.to_string(),
+        set: |c, a| {
+            c.lfu_decay_time = int_in(a, 0, i32::MAX as u64)? as u32;
+            Ok(())
+        },
         mutable: true,
     },
     Setting {

@@ -7,7 +7,8 @@
 //! the parts of every shard.
 
 use crate::blocking::{self, Claim, Waiter};
-use crate::command::{CommandSpec, Exec};
+use crate::command::{CommandSpec, Exec, Flags};
+use crate::evict;
 use crate::global::unix_ms;
 use crate::keyspace::{Value, WatchMark};
 use crate::node::Node;
@@ -50,6 +51,7 @@ pub struct InfoPart {
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub expired_keys: u64,
+    pub evicted_keys: u64,
     pub commands_processed: u64,
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
@@ -277,6 +279,24 @@ fn run_from(
     ran
 }
 
+/// Evicts this shard's keys while the node is over maxmemory, and tells
+/// the connections whether the shard is full (see `evict.rs`); `fresh`
+/// adds up every core's memory counter first. Two loads when there is no
+/// limit.
+pub fn make_room(node: &Node, shard: &mut Shard, now_ms: u64, fresh: bool) -> evict::Outcome {
+    let settings = node.eviction();
+    if settings.maxmemory == 0 && !node.global.full_shards.any() {
+        return evict::Outcome::Under;
+    }
+    let outcome = evict::enforce(shard, &settings, now_ms, fresh);
+    node.global.full_shards.set(
+        shard.id.0,
+        outcome == evict::Outcome::Full,
+        node.config_epoch(),
+    );
+    outcome
+}
+
 /// [`run_from`]'s loop over the ops.
 fn run_ops(
     node: &Node,
@@ -409,7 +429,26 @@ pub fn run_op(
     args: &[Bytes],
     out: &mut BytesMut,
 ) -> Part {
+    // As Redis before a command that may grow memory: make room, or refuse
+    // it when there is none to make. A transaction's op is not refused
+    // here (its connection refused the transaction before any of it ran,
+    // see `Connection::refused_for_memory`), so it stays all or nothing.
+    let grows = op.spec.flags.contains(Flags::DENYOOM);
+    if grows && make_room(node, shard, now_ms, false) == evict::Outcome::Full && op.tx == TxId::NONE
+    {
+        let start = out.len();
+        ReplyWriter::new(out, op.protocol).error(evict::OOM_ERROR.as_bytes());
+        return Part::Reply(start..out.len());
+    }
     let part = run_command(node, shard, now_ms, op, args, out);
+    // A full shard is under again as soon as a command freed enough.
+    if node
+        .global
+        .full_shards
+        .is_full(shard.id.0, node.config_epoch())
+    {
+        make_room(node, shard, now_ms, true);
+    }
     // As Redis, clients waiting on keys the command created are served
     // right after it; inside a transaction, when it lets go of them.
     if op.tx == TxId::NONE {

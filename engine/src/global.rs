@@ -3,6 +3,7 @@
 //! the control plane touches it; no command's data path takes a lock.
 
 use crate::config::Config;
+use crate::evict::FullShards;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -23,6 +24,11 @@ pub struct Global {
     pub run_id: String,
     pub total_connections_received: AtomicU64,
     pub rejected_connections: AtomicU64,
+    /// Shards over maxmemory with nothing to evict (see `evict.rs`).
+    pub full_shards: FullShards,
+    /// The most `used_memory` seen (sampled by every core's periodic task
+    /// and by INFO).
+    used_memory_peak: AtomicUsize,
 }
 
 impl Global {
@@ -50,7 +56,22 @@ impl Global {
             run_id,
             total_connections_received: AtomicU64::new(0),
             rejected_connections: AtomicU64::new(0),
+            full_shards: FullShards::new(shard_count),
+            used_memory_peak: AtomicUsize::new(0),
         }
+    }
+
+    /// Bytes in use now ([`crate::alloc::used_total`], or mimalloc's
+    /// committed bytes when the counting allocator is not installed), and
+    /// the peak so far, updated with it.
+    pub fn used_memory(&self) -> (usize, usize) {
+        let used = if crate::alloc::installed() {
+            crate::alloc::used_total()
+        } else {
+            crate::keyspace::memory::committed()
+        };
+        let peak = self.used_memory_peak.fetch_max(used, Ordering::Relaxed);
+        (used, peak.max(used))
     }
 
     /// The current configuration.
@@ -72,6 +93,11 @@ impl Global {
         *guard = Arc::new(next);
         self.config_epoch.fetch_add(1, Ordering::Release);
         r
+    }
+
+    /// Starts the peak again from now (CONFIG RESETSTAT).
+    pub fn reset_memory_peak(&self) {
+        self.used_memory_peak.store(0, Ordering::Relaxed);
     }
 
     /// Bumped by every configuration change.

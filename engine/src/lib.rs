@@ -17,8 +17,11 @@
 //! - `commands/`: the command families, each ending with its table entries.
 //! - `node.rs`, `global.rs`, `client.rs`, `config.rs`: per-core state, the
 //!   little that is shared, clients, configuration.
+//! - `evict.rs`: maxmemory and the eviction policies, per shard;
+//!   `alloc.rs`: the counting allocator they measure with.
 //! - `limits.rs`: every compiled-in bound.
 
+pub mod alloc;
 pub mod blocking;
 pub mod client;
 pub mod command;
@@ -26,6 +29,7 @@ pub mod commands;
 pub mod config;
 pub mod connection;
 pub mod dispatch;
+pub mod evict;
 pub mod global;
 pub mod keyspace;
 pub mod limits;

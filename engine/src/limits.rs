@@ -65,3 +65,11 @@ pub const LIST_NODE_SIZE_SAFETY: usize = 8192;
 /// Largest element count per list node (Redis's `FILL_MAX`); larger
 /// `list-max-listpack-size` values are clamped to it, smaller than -5 to -5.
 pub const LIST_NODE_COUNT_MAX: i64 = (1 << 15) - 1;
+
+/// Memory each executor sets aside for io_uring's registered buffers
+/// (glommio's `io_memory`, 10 MiB by default). Counted in used_memory
+/// like all the server's allocations, and no I/O Shoal does uses it yet
+/// (glommio falls back to ordinary buffers when it is exhausted), so it is
+/// kept small: 10 MiB a core would make an empty server hold more memory
+/// than a small maxmemory allows.
+pub const EXECUTOR_IO_MEMORY: usize = 256 * 1024;

@@ -1,13 +1,15 @@
 //! `shoal-server [config-file] [--name value ...]`: wires configuration,
 //! logging and the runtime together.
 
-use mimalloc::MiMalloc;
+use shoal_engine::alloc::Counting;
 use shoal_engine::config::{Config, LogLevel};
 
+/// mimalloc, counting what each thread holds (INFO's used_memory, maxmemory).
 #[global_allocator]
-static GLOBAL: MiMalloc = MiMalloc;
+static GLOBAL: Counting = Counting;
 
 fn main() {
+    shoal_engine::alloc::install();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
         println!("Usage: shoal-server [/path/to/shoal.conf] [--name value ...]\n\nEvery setting of the config file is also a flag, e.g. --port 7000 --threads 2.");

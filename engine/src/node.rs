@@ -4,7 +4,9 @@
 
 use crate::client::ClientRegistry;
 use crate::config::Config;
+use crate::evict;
 use crate::global::Global;
+use crate::keyspace::access::Access;
 use crate::notify::{Notifier, Outbox};
 use crate::pubsub::PubSub;
 use crate::runtime::Peers;
@@ -95,6 +97,8 @@ pub struct Node {
     pub pubsub: RefCell<PubSub>,
     /// Keyspace events of this core's shard, not yet published.
     pub notifier: Rc<Notifier>,
+    /// How this core's keys' access fields are kept (the eviction policy's).
+    pub access: Rc<Access>,
     /// Keyspace event messages for the other cores.
     pub outbox: Outbox,
     pub stats: NodeStats,
@@ -103,6 +107,9 @@ pub struct Node {
     /// This core's own copy: reading it touches no memory other cores
     /// write (an `Arc` shared with them would, through its count).
     config: RefCell<(u64, Rc<Config>)>,
+    /// The eviction settings of `config`, read before every command that
+    /// may grow memory.
+    eviction: Cell<evict::Settings>,
     /// Transactions this core has coordinated.
     tx_seq: Cell<u64>,
 }
@@ -112,11 +119,14 @@ impl Node {
         let config = global.config();
         let notifier = Rc::new(Notifier::default());
         notifier.set_flags(config.notify_keyspace_events);
+        let access = Rc::new(Access::default());
+        access.set_tracking(config.eviction().tracking());
         let shard = Shard::new(
             id,
             config.databases,
             crate::global::unix_us() ^ (id.0 as u64) << 48,
             &notifier,
+            &access,
         );
         Rc::new(Node {
             id,
@@ -125,10 +135,12 @@ impl Node {
             clients: RefCell::new(ClientRegistry::default()),
             pubsub: RefCell::new(PubSub::default()),
             notifier,
+            access,
             outbox: Outbox::default(),
             stats: NodeStats::default(),
             peers,
             config: RefCell::new((global.config_epoch(), Rc::new(Config::clone(&config)))),
+            eviction: Cell::new(config.eviction()),
             tx_seq: Cell::new(0),
             global,
         })
@@ -161,6 +173,18 @@ impl Node {
         TxId::new(self.id.0, seq)
     }
 
+    /// The eviction settings (as `config().eviction()`, without a copy of
+    /// the configuration).
+    pub fn eviction(&self) -> evict::Settings {
+        self.refresh_config();
+        self.eviction.get()
+    }
+
+    /// The epoch of this core's copy of the configuration.
+    pub fn config_epoch(&self) -> u64 {
+        self.config.borrow().0
+    }
+
     /// This core's copy of the configuration, refreshed when it changed.
     pub fn config(&self) -> Rc<Config> {
         self.refresh_config();
@@ -176,6 +200,9 @@ impl Node {
         if cached.0 != epoch {
             *cached = (epoch, Rc::new(Config::clone(&self.global.config())));
             self.notifier.set_flags(cached.1.notify_keyspace_events);
+            let eviction = cached.1.eviction();
+            self.access.set_tracking(eviction.tracking());
+            self.eviction.set(eviction);
         }
     }
 }

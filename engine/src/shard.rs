@@ -3,6 +3,8 @@
 //! completion; what they checked at their start is still true at their end.
 
 use crate::blocking::Waiting;
+use crate::evict::Evictor;
+use crate::keyspace::access::Access;
 use crate::keyspace::{Db, Swept};
 use crate::node::Node;
 use crate::notify::Notifier;
@@ -39,14 +41,22 @@ pub struct Shard {
     pub locks: Locks,
     /// Clients of blocking commands waiting for this shard's keys.
     pub waiting: Waiting,
+    /// What eviction keeps (see `evict.rs`).
+    pub evictor: Evictor,
     rng: u64,
 }
 
 impl Shard {
-    pub fn new(id: ShardId, databases: usize, seed: u64, notifier: &Rc<Notifier>) -> Shard {
+    pub fn new(
+        id: ShardId,
+        databases: usize,
+        seed: u64,
+        notifier: &Rc<Notifier>,
+        access: &Rc<Access>,
+    ) -> Shard {
         let hasher = ahash::RandomState::new();
         let dbs = (0..databases)
-            .map(|i| Db::attached(hasher.clone(), i, notifier.clone()))
+            .map(|i| Db::attached(hasher.clone(), i, notifier.clone(), access.clone()))
             .collect();
         Shard {
             id,
@@ -54,6 +64,7 @@ impl Shard {
             stats: ShardStats::default(),
             locks: Locks::default(),
             waiting: Waiting::default(),
+            evictor: Evictor::default(),
             rng: seed | 1,
         }
     }

@@ -488,6 +488,36 @@ fn errors() -> Vec<Step> {
         c!["MEMORY", "USAGE", "missing", "SAMPLES", "1", "SAMPLES", "-2"],
         c!["MEMORY", "USAGE"],
         c!["MEMORY", "NOPE"],
+        // OBJECT FREQ and IDLETIME each answer under one kind of policy.
+        c!["SET", "objk", "v"],
+        c!["OBJECT", "FREQ", "objk"],
+        c!["OBJECT", "FREQ", "missing"],
+        c!["OBJECT", "IDLETIME", "missing"],
+        c!["OBJECT", "REFCOUNT", "missing"],
+        c!["OBJECT", "REFCOUNT", "objk"],
+        c!["OBJECT", "FREQ"],
+        c!["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"],
+        c!["OBJECT", "IDLETIME", "objk"],
+        c!["CONFIG", "GET", "maxmemory-policy"],
+        c!["CONFIG", "SET", "maxmemory-policy", "nope"],
+        c!["CONFIG", "SET", "maxmemory-samples", "0"],
+        c!["CONFIG", "SET", "maxmemory-eviction-tenacity", "101"],
+        c!["CONFIG", "SET", "lfu-log-factor", "-1"],
+        c!["CONFIG", "SET", "lfu-decay-time", "x"],
+        c!["CONFIG", "SET", "maxmemory", "1x"],
+        // Over maxmemory with noeviction: writes (and anything queued in
+        // MULTI) get OOM, reads and deletes run.
+        c!["CONFIG", "SET", "maxmemory-policy", "noeviction"],
+        c!["CONFIG", "SET", "maxmemory", "1"],
+        c!["SET", "oom", "v"],
+        c!["INCR", "objk"],
+        c!["GET", "objk"],
+        c!["MULTI"],
+        c!["GET", "objk"],
+        c!["EXEC"],
+        c!["CONFIG", "SET", "maxmemory", "0"],
+        c!["SET", "oom", "v"],
+        c!["DEL", "oom", "objk"],
     ]
     .into_iter()
     .map(ex)

@@ -4,6 +4,7 @@ use super::read_entry;
 use crate::command::args::{parse_db_index, parse_i64};
 use crate::command::{Acl, ArgCursor, CmdError, CommandSpec, Exec, Flags};
 use crate::dispatch::{merge_array_concat, merge_sum, Part, Parts};
+use crate::keyspace::access;
 use crate::keyspace::glob::glob_match;
 use crate::keyspace::Db;
 use crate::limits::SCAN_COUNT_MAX;
@@ -367,8 +368,52 @@ fn merge_randomkey(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
 /// OBJECT ENCODING key
 fn object_encoding(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
     let now = ctx.now_ms;
-    match ctx.db().get(&argv[2], now) {
+    match ctx.db().get_untouched(&argv[2], now) {
         Some(e) => out.bulk(e.value().encoding().as_bytes()),
+        None => out.null(),
+    }
+}
+
+/// Redis's note on OBJECT FREQ / IDLETIME under the other kind of policy.
+const POLICY_SWITCH_NOTE: &str = "Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+/// OBJECT FREQ key — the key's LFU counter, decayed to now; only under an
+/// LFU policy.
+fn object_freq(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let (now, settings) = (ctx.now_ms, ctx.node.config().eviction());
+    let Some(e) = ctx.db().get_untouched(&argv[2], now) else {
+        return out.null();
+    };
+    if !settings.policy.is_lfu() {
+        let msg = format!("ERR An LFU maxmemory policy is not selected, access frequency not tracked. {POLICY_SWITCH_NOTE}");
+        return out.error(msg.as_bytes());
+    }
+    let counter = access::lfu_counter(e.access(), now, settings.lfu_decay_minutes);
+    out.integer(i64::from(counter));
+}
+
+/// OBJECT IDLETIME key — seconds since the key was last used; not under
+/// an LFU policy.
+fn object_idletime(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let (now, lfu) = (ctx.now_ms, ctx.node.config().maxmemory_policy.is_lfu());
+    let Some(e) = ctx.db().get_untouched(&argv[2], now) else {
+        return out.null();
+    };
+    if lfu {
+        let msg = format!(
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. {POLICY_SWITCH_NOTE}"
+        );
+        return out.error(msg.as_bytes());
+    }
+    out.integer((access::idle_ms(e.access(), now) / 1000) as i64);
+}
+
+/// OBJECT REFCOUNT key — 1: Shoal shares no values between keys (Redis
+/// answers 2147483647 for its shared small integers).
+fn object_refcount(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
+    let now = ctx.now_ms;
+    match ctx.db().get_untouched(&argv[2], now) {
+        Some(_) => out.integer(1),
         None => out.null(),
     }
 }
@@ -384,6 +429,15 @@ fn object_help(
         "ENCODING <key>",
         "    Return the kind of internal representation used in order to store the value",
         "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
         "HELP",
         "    Prints this help.",
     ];
@@ -424,6 +478,36 @@ static OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
             "2.2.3",
             "O(1)",
             "Returns the internal encoding of a Redis object.",
+        ),
+    CommandSpec::new("object|freq", 3, Exec::Shard(object_freq))
+        .flags(Flags::READONLY)
+        .keys(2, 2, 1)
+        .acl(KEYSPACE)
+        .doc(
+            "generic",
+            "4.0.0",
+            "O(1)",
+            "Returns the logarithmic access frequency counter of a Redis object.",
+        ),
+    CommandSpec::new("object|idletime", 3, Exec::Shard(object_idletime))
+        .flags(Flags::READONLY)
+        .keys(2, 2, 1)
+        .acl(KEYSPACE)
+        .doc(
+            "generic",
+            "2.2.3",
+            "O(1)",
+            "Returns the time since the last access to a Redis object.",
+        ),
+    CommandSpec::new("object|refcount", 3, Exec::Shard(object_refcount))
+        .flags(Flags::READONLY)
+        .keys(2, 2, 1)
+        .acl(KEYSPACE)
+        .doc(
+            "generic",
+            "2.2.3",
+            "O(1)",
+            "Returns the reference count of a value of a key.",
         ),
     CommandSpec::new("object|help", 2, Exec::Conn(object_help))
         .flags(Flags::LOADING.or(Flags::STALE))

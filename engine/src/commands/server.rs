@@ -114,6 +114,7 @@ fn info(ctx: &mut ShardCtx<'_>, _argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> 
         keyspace_hits: shard.stats.keyspace_hits,
         keyspace_misses: shard.stats.keyspace_misses,
         expired_keys: shard.expired_keys(),
+        evicted_keys: shard.evictor.evicted_keys,
         commands_processed: stats.commands_processed.get(),
         net_input_bytes: stats.net_input_bytes.get(),
         net_output_bytes: stats.net_output_bytes.get(),
@@ -127,37 +128,6 @@ fn info(ctx: &mut ShardCtx<'_>, _argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> 
             .map(|d| (d.len(), d.volatile_len()))
             .collect(),
     }))
-}
-
-/// The allocator's and the kernel's view of this process's memory:
-/// (mimalloc committed bytes, peak committed, resident set size).
-fn memory_figures() -> (usize, usize, usize) {
-    let (
-        mut elapsed,
-        mut user,
-        mut system,
-        mut rss,
-        mut peak_rss,
-        mut commit,
-        mut peak_commit,
-        mut faults,
-    ) = (
-        0usize, 0usize, 0usize, 0usize, 0usize, 0usize, 0usize, 0usize,
-    );
-    // SAFETY: mi_process_info only writes through the pointers it is given.
-    unsafe {
-        libmimalloc_sys::mi_process_info(
-            &mut elapsed,
-            &mut user,
-            &mut system,
-            &mut rss,
-            &mut peak_rss,
-            &mut commit,
-            &mut peak_commit,
-            &mut faults,
-        );
-    }
-    (commit, peak_commit, rss)
 }
 
 /// CPU time of the process: (system, user) in seconds.
@@ -194,6 +164,7 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
             total.keyspace_hits += i.keyspace_hits;
             total.keyspace_misses += i.keyspace_misses;
             total.expired_keys += i.expired_keys;
+            total.evicted_keys += i.evicted_keys;
             total.commands_processed += i.commands_processed;
             total.net_input_bytes += i.net_input_bytes;
             total.net_output_bytes += i.net_output_bytes;
@@ -268,7 +239,8 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
         );
     }
     if want("memory") {
-        let (used, peak, rss) = memory_figures();
+        let (used, peak) = global.used_memory();
+        let rss = memory::process().1;
         let ratio = if used > 0 {
             rss as f64 / used as f64
         } else {
@@ -277,10 +249,13 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
         section(
             "Memory",
             format!(
-                "used_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_fragmentation_ratio:{ratio:.2}\r\nmem_allocator:mimalloc\r\n",
+                "used_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{ratio:.2}\r\nmem_allocator:mimalloc\r\n",
                 human_bytes(used),
                 human_bytes(rss),
-                human_bytes(peak)
+                human_bytes(peak),
+                config.maxmemory,
+                human_bytes(config.maxmemory),
+                config.maxmemory_policy.name(),
             ),
         );
     }
@@ -288,7 +263,7 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
         section(
             "Stats",
             format!(
-                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n",
+                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n",
                 global.total_connections_received.load(Ordering::Relaxed),
                 total.commands_processed,
                 // Redis truncates the mean to an integer.
@@ -299,6 +274,7 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
                 total.rates[2] / 1024.0,
                 global.rejected_connections.load(Ordering::Relaxed),
                 total.expired_keys,
+                total.evicted_keys,
                 total.keyspace_hits,
                 total.keyspace_misses
             ),
@@ -390,7 +366,9 @@ fn config_resetstat(ctx: &mut ShardCtx<'_>, _argv: &[Bytes], _out: &mut ReplyWri
     for db in &mut ctx.shard.dbs {
         db.expired_total = 0;
     }
+    ctx.shard.evictor.evicted_keys = 0;
     if ctx.shard.id.0 == 0 {
+        ctx.node.global.reset_memory_peak();
         ctx.node
             .global
             .total_connections_received

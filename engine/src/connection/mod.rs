@@ -9,9 +9,10 @@ use transaction::queues_in_multi;
 pub use transaction::Multi;
 
 use crate::client::{ClientInfo, KillSwitch};
-use crate::command::{self, table, CmdError, CommandSpec, Exec, Flags, MergeFn};
+use crate::command::{self, table, CmdError, CommandSpec, Exec, Flags, MergeFn, TxCmd};
 use crate::config::Config;
 use crate::dispatch::{execute, run_op, OpHead, OpKind, PartRef, Parts, ShardBatch, Sink};
+use crate::evict;
 use crate::global::unix_ms;
 use crate::keyspace::WatchMark;
 use crate::limits::{
@@ -535,6 +536,29 @@ impl Connection {
         }
     }
 
+    /// Whether `spec` is refused because the node is full: over maxmemory
+    /// (counted now: a shard's mark may be older than another shard's
+    /// frees) with a shard that found nothing to evict (see `evict.rs`), as
+    /// Redis's `processCommand` refuses: commands that may grow memory
+    /// (EXEC when it would run one), and any command queued in MULTI. The
+    /// shards refuse such commands themselves too (`dispatch::run_op`);
+    /// this refuses them before any part of a transaction runs.
+    fn refused_for_memory(&self, spec: &'static CommandSpec) -> bool {
+        let in_multi = self.state.multi.is_some() && self.tx == TxId::NONE;
+        let grows = match spec.exec {
+            Exec::Tx(TxCmd::Exec) => self
+                .state
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.may_grow_memory()),
+            _ => spec.flags.contains(Flags::DENYOOM) || (in_multi && queues_in_multi(spec)),
+        };
+        let global = &self.node.global;
+        grows
+            && global.full_shards.any_full(global.config_epoch())
+            && crate::alloc::used_total() > self.node.eviction().maxmemory
+    }
+
     /// Plans request `i`: answers it now, queues its ops, or says that the
     /// connection must coordinate it.
     fn plan(&mut self, i: usize) -> Planned {
@@ -557,6 +581,13 @@ impl Connection {
         {
             let name = spec.name;
             self.ready_error(&format!("ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"));
+            return Planned::Done(false);
+        }
+        if self.node.global.full_shards.any() && self.refused_for_memory(spec) {
+            self.ready_error(evict::OOM_ERROR);
+            if let Some(multi) = &mut self.state.multi {
+                multi.aborted = true;
+            }
             return Planned::Done(false);
         }
         if let (Some(multi), TxId::NONE) = (&mut self.state.multi, self.tx) {

@@ -39,6 +39,15 @@ impl Multi {
         self.requests.len()
     }
 
+    /// Whether a queued command may grow memory (EXEC is then refused
+    /// as they would be, when memory is full).
+    pub fn may_grow_memory(&self) -> bool {
+        self.specs.iter().any(|s| {
+            s.as_ref()
+                .is_ok_and(|spec| spec.flags.contains(Flags::DENYOOM))
+        })
+    }
+
     pub fn queue(&mut self, spec: &'static CommandSpec, argv: &[Bytes]) {
         let start = self.args.len();
         self.args.extend_from_slice(argv);

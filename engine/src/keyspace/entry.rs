@@ -7,6 +7,8 @@
 //!
 //! ```text
 //! kind      1 byte: the value's kind (low 3 bits), HAS_EXPIRY (bit 3)
+//! access    3 bytes, little-endian: when the key was last used (LRU clock)
+//!           or how often (LFU), for eviction; see `keyspace::access`
 //! key len   LEB128
 //! key       the key's bytes
 //! expiry    8 bytes, little-endian Unix ms; only when HAS_EXPIRY is set
@@ -16,8 +18,8 @@
 //!           growable string or collection this record owns
 //! ```
 //!
-//! A 16-byte key with a 16-byte value is a 35-byte record (40 with the
-//! allocator's rounding), where a struct with inline key, value enum and
+//! A 16-byte key with a 16-byte value is a 38-byte record (48 in
+//! mimalloc's size classes), where a struct with inline key, value enum and
 //! expiry took 56 bytes in the slot plus the value's own allocation.
 //!
 //! The record has alignment 1, so the expiry, integers and addresses in it
@@ -45,6 +47,11 @@ const HAS_EXPIRY: u8 = 0x08;
 
 const EXPIRY_SIZE: usize = 8;
 const WORD_SIZE: usize = 8;
+/// Offset and size of the access field.
+const ACCESS_AT: usize = 1;
+const ACCESS_SIZE: usize = 3;
+/// Where the key's length starts.
+const HEADER_SIZE: usize = ACCESS_AT + ACCESS_SIZE;
 
 /// An owned record (see the module documentation). Invariant: `ptr` is an
 /// allocation of exactly `Shape::size` bytes with alignment 1, laid out as
@@ -157,7 +164,7 @@ fn record_size(key_len: usize, expiry: bool, payload: &Payload<'_>) -> usize {
         Payload::Str(b) => len_size(b.len()) + b.len(),
         Payload::Boxed(..) => WORD_SIZE,
     };
-    1 + len_size(key_len) + key_len + if expiry { EXPIRY_SIZE } else { 0 } + payload_size
+    HEADER_SIZE + len_size(key_len) + key_len + if expiry { EXPIRY_SIZE } else { 0 } + payload_size
 }
 
 fn layout(size: usize) -> Layout {
@@ -169,12 +176,14 @@ fn layout(size: usize) -> Layout {
 
 impl Entry {
     /// A record for `key` holding `value`, with expiry `expire_at_ms`
-    /// (0 = none).
-    pub(super) fn new(key: &[u8], value: NewValue<'_>, expire_at_ms: u64) -> Entry {
-        with_payload(value, |payload| Entry::build(key, payload, expire_at_ms))
+    /// (0 = none) and access field `access` (24 bits).
+    pub(super) fn new(key: &[u8], value: NewValue<'_>, expire_at_ms: u64, access: u32) -> Entry {
+        with_payload(value, |payload| {
+            Entry::build(key, payload, expire_at_ms, access)
+        })
     }
 
-    fn build(key: &[u8], payload: Payload<'_>, expire_at_ms: u64) -> Entry {
+    fn build(key: &[u8], payload: Payload<'_>, expire_at_ms: u64, access: u32) -> Entry {
         let expiry = expire_at_ms != 0;
         let size = record_size(key.len(), expiry, &payload);
         let layout = layout(size);
@@ -186,7 +195,9 @@ impl Entry {
         // SAFETY: every write below stays within the `size` bytes just
         // allocated, which `record_size` computed for exactly these parts.
         unsafe {
-            let mut at = 1;
+            raw.add(ACCESS_AT)
+                .copy_from_nonoverlapping(access.to_le_bytes().as_ptr(), ACCESS_SIZE);
+            let mut at = HEADER_SIZE;
             at += write_leb128(raw.add(at), key.len());
             raw.add(at)
                 .copy_from_nonoverlapping(key.as_ptr(), key.len());
@@ -226,8 +237,8 @@ impl Entry {
         // SAFETY: the record's header is laid out as the module says.
         unsafe {
             let head = raw.read();
-            let (key_len, len_size) = read_leb128(raw.add(1));
-            let key_start = 1 + len_size;
+            let (key_len, len_size) = read_leb128(raw.add(HEADER_SIZE));
+            let key_start = HEADER_SIZE + len_size;
             let after_key = key_start + key_len;
             let (expiry, payload) = if head & HAS_EXPIRY != 0 {
                 (Some(after_key), after_key + EXPIRY_SIZE)
@@ -277,6 +288,34 @@ impl Entry {
         // SAFETY: the key's bytes are at `key_start`, `key_len` of them,
         // and live as long as the record.
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().add(shape.key_start), shape.key_len) }
+    }
+
+    /// The access field (24 bits): what eviction knows of the key's use.
+    pub fn access(&self) -> u32 {
+        let mut b = [0u8; 4];
+        // SAFETY: every record has the 3-byte access field at ACCESS_AT.
+        unsafe {
+            self.ptr
+                .as_ptr()
+                .add(ACCESS_AT)
+                .copy_to_nonoverlapping(b.as_mut_ptr(), ACCESS_SIZE)
+        };
+        u32::from_le_bytes(b)
+    }
+
+    /// Sets the access field (its low 24 bits). Through `&self`: reads
+    /// update it (Redis's LRU/LFU stamp on lookup) while the key may be
+    /// borrowed elsewhere.
+    pub fn set_access(&self, access: u32) {
+        // SAFETY: the field is in the record's allocation; no reference to
+        // it is ever handed out (`access` copies it), and an `Entry` is
+        // not `Sync`, so no other thread reads it meanwhile.
+        unsafe {
+            self.ptr
+                .as_ptr()
+                .add(ACCESS_AT)
+                .copy_from_nonoverlapping(access.to_le_bytes().as_ptr(), ACCESS_SIZE)
+        };
     }
 
     /// Unix ms of expiry, if the key has one.
@@ -370,7 +409,7 @@ impl Entry {
                 self.set_expiry_in_place(shape, expire_at_ms);
             }
             _ => {
-                let fresh = Entry::build(self.key(), payload, expire_at_ms);
+                let fresh = Entry::build(self.key(), payload, expire_at_ms, self.access());
                 *self = fresh;
             }
         }
@@ -449,7 +488,12 @@ impl Entry {
         if let Some(bytes) = bytes {
             let expire_at_ms = self.expire_at_ms().unwrap_or(0);
             let raw = Box::into_raw(Box::new(bytes)).cast();
-            let fresh = Entry::build(self.key(), Payload::Boxed(KIND_RAW, raw), expire_at_ms);
+            let fresh = Entry::build(
+                self.key(),
+                Payload::Boxed(KIND_RAW, raw),
+                expire_at_ms,
+                self.access(),
+            );
             *self = fresh;
         }
         match self.value_mut() {
@@ -567,16 +611,16 @@ mod tests {
 
     #[test]
     fn a_small_string_key_is_one_small_record() {
-        let e = Entry::new(b"key:000000123456", NewValue::Bytes(&[b'x'; 16]), 0);
-        assert_eq!(e.record_size(), 35);
+        let e = Entry::new(b"key:000000123456", NewValue::Bytes(&[b'x'; 16]), 0, 0);
+        assert_eq!(e.record_size(), 38);
         assert_eq!(e.key(), b"key:000000123456");
         assert!(matches!(e.value(), ValueRef::Str(b) if b == [b'x'; 16]));
         assert_eq!(e.expire_at_ms(), None);
-        let e = Entry::new(b"n", NewValue::Bytes(b"-42"), 7);
+        let e = Entry::new(b"n", NewValue::Bytes(b"-42"), 7, 0);
         assert!(matches!(e.value(), ValueRef::Int(-42)));
         assert_eq!(
             (e.record_size(), e.expire_at_ms()),
-            (1 + 1 + 1 + 8 + 8, Some(7))
+            (4 + 1 + 1 + 8 + 8, Some(7))
         );
     }
 
@@ -606,8 +650,9 @@ mod tests {
                 for value in values() {
                     let type_name = value.view().type_name();
                     let bytes = value.view().string_bytes(&mut itoa::Buffer::new()).to_vec();
-                    let mut e = Entry::new(&key, NewValue::Value(value), expiry);
+                    let mut e = Entry::new(&key, NewValue::Value(value), expiry, 0xAB_CDEF);
                     assert_eq!(e.key(), &key[..]);
+                    assert_eq!(e.access(), 0xAB_CDEF);
                     assert_eq!(e.expire_at_ms().unwrap_or(0), expiry);
                     assert_eq!(e.value().type_name(), type_name);
                     assert_eq!(e.value().string_bytes(&mut itoa::Buffer::new()), &bytes[..]);
@@ -616,6 +661,7 @@ mod tests {
                         e.set_expire(next);
                         assert_eq!(e.expire_at_ms().unwrap_or(0), next);
                         assert_eq!(e.key(), &key[..]);
+                        assert_eq!(e.access(), 0xAB_CDEF);
                         assert_eq!(e.value().type_name(), type_name);
                         assert_eq!(e.value().string_bytes(&mut itoa::Buffer::new()), &bytes[..]);
                     }
@@ -628,7 +674,8 @@ mod tests {
 
     #[test]
     fn assign_writes_in_place_when_the_size_stays() {
-        let mut e = Entry::new(b"k", NewValue::Bytes(b"abcd"), 100);
+        let mut e = Entry::new(b"k", NewValue::Bytes(b"abcd"), 100, 7);
+        e.set_access(0x12_3456);
         let before = e.as_ptr();
         e.assign(NewValue::Bytes(b"wxyz"));
         assert_eq!(e.as_ptr(), before);
@@ -647,17 +694,19 @@ mod tests {
         assert_eq!(e.value().type_name(), "hash");
         e.assign(NewValue::Bytes(b"back"));
         assert!(matches!(e.value(), ValueRef::Str(b"back")));
+        assert_eq!(e.access(), 0x12_3456, "a new record keeps the access field");
     }
 
     #[test]
     fn make_raw_keeps_the_string_and_the_expiry() {
-        let mut e = Entry::new(b"k", NewValue::Bytes(b"12"), 50);
+        let mut e = Entry::new(b"k", NewValue::Bytes(b"12"), 50, 99);
         e.make_raw().expect("a string").extend_from_slice(b"3");
+        assert_eq!(e.access(), 99);
         assert!(matches!(e.value(), ValueRef::Raw(b) if b == b"123"));
         assert_eq!(e.expire_at_ms(), Some(50));
         e.make_raw().expect("a string").push(b'4');
         assert_eq!(e.value().string_bytes(&mut itoa::Buffer::new()), b"1234");
-        let mut e = Entry::new(b"h", NewValue::Value(Value::Hash(Box::default())), 0);
+        let mut e = Entry::new(b"h", NewValue::Value(Value::Hash(Box::default())), 0, 0);
         assert!(e.make_raw().is_none());
         assert_eq!(e.value().type_name(), "hash");
     }

@@ -30,6 +30,32 @@ pub fn allocated(ptr: *const u8, requested: usize) -> usize {
     }
 }
 
+/// The process's figures from mimalloc: (committed bytes, resident set
+/// size).
+pub fn process() -> (usize, usize) {
+    let mut v = [0usize; 8];
+    let [elapsed, user, system, rss, peak_rss, commit, peak_commit, faults] = &mut v;
+    // SAFETY: mi_process_info only writes through the pointers it is given.
+    unsafe {
+        libmimalloc_sys::mi_process_info(
+            elapsed,
+            user,
+            system,
+            rss,
+            peak_rss,
+            commit,
+            peak_commit,
+            faults,
+        );
+    }
+    (v[5], v[3])
+}
+
+/// Bytes mimalloc has committed from the OS.
+pub fn committed() -> usize {
+    process().0
+}
+
 /// Bytes of a vector's buffer.
 pub fn of_vec<T>(v: &Vec<T>) -> usize {
     allocated(v.as_ptr().cast(), v.capacity() * mem::size_of::<T>())

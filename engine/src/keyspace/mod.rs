@@ -2,6 +2,7 @@
 //! an optional expiry. Expired entries are removed lazily on access (here)
 //! and actively by the shard's bounded sweep (`Db::sweep_expired`).
 
+pub mod access;
 pub mod dense;
 pub mod entry;
 pub mod glob;
@@ -14,6 +15,7 @@ pub mod table;
 pub mod zset;
 
 use crate::notify::{self, Notifier};
+use access::Access;
 pub use entry::{Entry, NewValue, ValueMut};
 use hash::Hash;
 use list::List;
@@ -167,6 +169,16 @@ impl TableEntry for Entry {
     }
 }
 
+/// Stamps `entry` as used at `now_ms`; writes the record only when the
+/// field changes (an LRU clock ticks once a second).
+fn stamp(access: &Access, entry: &Entry, now_ms: u64) {
+    let old = entry.access();
+    let new = access.used(old, now_ms);
+    if new != old {
+        entry.set_access(new);
+    }
+}
+
 /// A key some client WATCHes: when it was last modified, and by how many
 /// clients it is watched.
 struct Watched {
@@ -273,16 +285,24 @@ pub struct Db {
     /// its index for them.
     notifier: Rc<Notifier>,
     index: usize,
+    /// How keys' access fields are stamped (the shard's, per its policy).
+    access: Rc<Access>,
 }
 
 impl Db {
     /// A database of its own, whose events go nowhere.
     pub fn new(hasher: ahash::RandomState) -> Db {
-        Db::attached(hasher, 0, Rc::default())
+        Db::attached(hasher, 0, Rc::default(), Rc::default())
     }
 
-    /// Database `index` of a shard whose events go to `notifier`.
-    pub fn attached(hasher: ahash::RandomState, index: usize, notifier: Rc<Notifier>) -> Db {
+    /// Database `index` of a shard whose events go to `notifier` and whose
+    /// keys' access fields are kept as `access` says.
+    pub fn attached(
+        hasher: ahash::RandomState,
+        index: usize,
+        notifier: Rc<Notifier>,
+        access: Rc<Access>,
+    ) -> Db {
         Db {
             table: Table::new(hasher),
             volatile: 0,
@@ -294,6 +314,7 @@ impl Db {
             ready: Vec::new(),
             notifier,
             index,
+            access,
         }
     }
 
@@ -415,8 +436,19 @@ impl Db {
         self.volatile
     }
 
-    /// The live entry for `key`; an expired one is removed first.
+    /// The live entry for `key`, stamped as used (Redis's `lookupKey`);
+    /// an expired one is removed first.
     pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+        let access = self.access.clone();
+        let entry = self.get_untouched(key, now_ms)?;
+        stamp(&access, entry, now_ms);
+        Some(entry)
+    }
+
+    /// The live entry for `key`, not stamped as used (Redis's
+    /// `LOOKUP_NOTOUCH`: TYPE, EXISTS, TTL, OBJECT); an expired one is
+    /// removed first.
+    pub fn get_untouched(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
         match self.table.get_mut_unless(key, |e| e.is_expired(now_ms))? {
             Ok(entry) => Some(entry),
             // An expired entry had an expiry, so it was counted as volatile.
@@ -436,9 +468,9 @@ impl Db {
         self.table.prefetch(keys);
     }
 
-    /// Whether `key` is live (removes it if expired).
+    /// Whether `key` is live (removes it if expired); not a use.
     pub fn contains(&mut self, key: &[u8], now_ms: u64) -> bool {
-        self.get(key, now_ms).is_some()
+        self.get_untouched(key, now_ms).is_some()
     }
 
     /// Stores `value` at `key` with the given expiry (0 = none), replacing
@@ -472,7 +504,13 @@ impl Db {
                     (true, false) => self.volatile -= 1,
                     _ => {}
                 }
+                let access = if entry.is_expired(now_ms) {
+                    self.access.initial(now_ms)
+                } else {
+                    self.access.used(entry.access(), now_ms)
+                };
                 entry.replace(value, expire_at_ms);
+                entry.set_access(access);
             }
             Slot::Vacant(vacant) => {
                 self.notifier.emit(self.index, notify::NEW, "new", key);
@@ -480,7 +518,8 @@ impl Db {
                 if expire_at_ms != 0 {
                     self.volatile += 1;
                 }
-                vacant.insert(Entry::new(key, value, expire_at_ms));
+                let access = self.access.initial(now_ms);
+                vacant.insert(Entry::new(key, value, expire_at_ms, access));
             }
         }
     }
@@ -497,6 +536,7 @@ impl Db {
         match self.table.entry(key) {
             Slot::Occupied(entry) => {
                 if !entry.is_expired(now_ms) {
+                    stamp(&self.access, entry, now_ms);
                     return (entry, false);
                 }
                 let value = make();
@@ -508,12 +548,14 @@ impl Db {
                 self.notifier.emit(self.index, notify::NEW, "new", key);
                 signal_ready(&self.blocked, &mut self.ready, key);
                 entry.replace(NewValue::Value(value), 0);
+                entry.set_access(self.access.initial(now_ms));
                 (entry, true)
             }
             Slot::Vacant(vacant) => {
                 self.notifier.emit(self.index, notify::NEW, "new", key);
                 signal_ready(&self.blocked, &mut self.ready, key);
-                let entry = vacant.insert(Entry::new(key, NewValue::Value(make()), 0));
+                let access = self.access.initial(now_ms);
+                let entry = vacant.insert(Entry::new(key, NewValue::Value(make()), 0, access));
                 (entry, true)
             }
         }
@@ -562,6 +604,11 @@ impl Db {
     /// The live value at `key`, read without removing an expired entry.
     pub fn live(&self, key: &[u8], now_ms: u64) -> Option<ValueRef<'_>> {
         self.live_entry(key, now_ms).map(Entry::value)
+    }
+
+    /// The entry at `key`, expired or not.
+    pub fn stored(&self, key: &[u8]) -> Option<&Entry> {
+        self.table.get(key)
     }
 
     /// The live entry at `key`, read without removing an expired one.
@@ -699,6 +746,29 @@ impl Db {
             volatile,
             expired: removed,
         }
+    }
+
+    /// Visits up to `max` entries from a pseudo-random place (see
+    /// `Table::sample`), for eviction.
+    pub fn sample(&self, seed: u64, max: usize, visit: impl FnMut(&Entry)) {
+        self.table.sample(seed, max, visit);
+    }
+
+    /// The access tracking of this database's keys.
+    pub fn access(&self) -> &Access {
+        &self.access
+    }
+
+    /// Removes `key` to make room under maxmemory (Redis's
+    /// `deleteEvictedKeyAndPropagate`): WATCH sees it modified, and the
+    /// "evicted" event is recorded. Returns whether it was there.
+    pub fn evict(&mut self, key: &[u8]) -> bool {
+        let Some(entry) = self.remove(key) else {
+            return false;
+        };
+        drop(entry);
+        self.notify(notify::EVICTED, "evicted", key);
+        true
     }
 
     /// Checks the invariants; for tests and debug builds.

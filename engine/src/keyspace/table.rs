@@ -420,6 +420,45 @@ impl<E: TableEntry> Table<E> {
             .and_then(|segment| nth_entry(segment, split_mix64(&mut state)))
     }
 
+    /// Visits up to `count` entries from a pseudo-random place chosen using
+    /// `seed`: a random entry of a random segment, the entries after it in
+    /// that segment, then the next segments in directory order, as Redis's
+    /// `dictGetSomeKeys` samples a run of buckets (for eviction). Cost:
+    /// the segments passed, at most one lap of the directory.
+    pub fn sample(&self, seed: u64, count: usize, mut visit: impl FnMut(&E)) {
+        if self.len == 0 || count == 0 {
+            return;
+        }
+        let mut state = seed;
+        let slots = self.directory.len();
+        let mut slot = (split_mix64(&mut state) as usize) & (slots - 1);
+        let mut left = count.min(self.len);
+        let mut start = Some(split_mix64(&mut state));
+        let mut passed = 0;
+        while left > 0 && passed < slots {
+            let segment = &self.segments[self.directory[slot] as usize];
+            let run_len = 1usize << (self.global_depth - segment.local_depth);
+            let len = segment.len();
+            if len > 0 {
+                let skip = start.take().map_or(0, |r| (r % len as u64) as usize);
+                let take = left.min(len);
+                for e in segment
+                    .iter()
+                    .skip(skip)
+                    .chain(segment.iter().take(skip))
+                    .take(take)
+                {
+                    visit(e);
+                }
+                left -= take;
+            }
+            // The next segment starts after this one's aligned run.
+            let next = (slot & !(run_len - 1)) + run_len;
+            passed += next - slot;
+            slot = next & (slots - 1);
+        }
+    }
+
     /// Checks the invariants (every entry sits in the segment its hash prefix
     /// names; local_depth <= global_depth; each segment's directory slots are
     /// one aligned, contiguous run; segment len <= SEGMENT_LEN_MAX; len()

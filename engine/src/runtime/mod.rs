@@ -11,6 +11,7 @@ pub use mesh::{Peers, PendingReply};
 use crate::client::{ClientInfo, KillSwitch};
 use crate::config::Config;
 use crate::connection::{Close, Connection};
+use crate::evict::Outcome;
 use crate::global::{unix_ms, Global};
 use crate::keyspace::Swept;
 use crate::limits::{EXPIRE_SLICE, EXPIRE_SWEEP_BUDGET, SHUTDOWN_POLL_MS};
@@ -100,6 +101,7 @@ pub fn run(config: Config) -> Result<(), String> {
         );
         let handle = LocalExecutorBuilder::new(placement)
             .name(&format!("shoal-{i}"))
+            .io_memory(crate::limits::EXECUTOR_IO_MEMORY)
             .spawn(move || async move {
                 let result =
                     executor_main(ShardId(i), global.clone(), requests, responses, bound).await;
@@ -185,6 +187,7 @@ async fn executor_main(
     }
     glommio::spawn_local(expiry_loop(node.clone())).detach();
     glommio::spawn_local(rates_loop(node.clone())).detach();
+    glommio::spawn_local(memory_loop(node.clone())).detach();
     if threads > 1 {
         glommio::spawn_local(mesh::notify_loop(node.clone())).detach();
     }
@@ -454,6 +457,29 @@ async fn rates_loop(node: Rc<Node>) {
     loop {
         glommio::timer::sleep(crate::node::RATE_SAMPLE_PERIOD).await;
         node.stats.sample_rates(unix_ms());
+    }
+}
+
+/// Keeps the node under maxmemory when no batch comes (Redis's cron and
+/// `evictionTimeProc`): every 1/hz seconds this core adds up the memory
+/// counters, samples the peak and evicts its keys while the node is over;
+/// while an eviction run ends on its time limit still over, it goes on
+/// after the connections have had the CPU.
+async fn memory_loop(node: Rc<Node>) {
+    let mut outcome = Outcome::Under;
+    loop {
+        let pause = if outcome == Outcome::Running {
+            Duration::from_micros(1)
+        } else {
+            Duration::from_millis(1000 / u64::from(node.config().hz.max(1)))
+        };
+        glommio::timer::sleep(pause).await;
+        node.global.used_memory();
+        outcome = {
+            let mut shard = node.shard.borrow_mut();
+            crate::dispatch::make_room(&node, &mut shard, unix_ms(), true)
+        };
+        node.publish_events();
     }
 }
 
