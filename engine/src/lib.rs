@@ -32,6 +32,7 @@ pub mod dispatch;
 pub mod evict;
 pub mod global;
 pub mod keyspace;
+pub mod lazyfree;
 pub mod limits;
 pub mod node;
 pub mod notify;

@@ -329,3 +329,46 @@ fn the_memory_bound_holds_under_a_write_flood_of_mixed_sizes() {
         "used_memory reached {highest} with maxmemory {MAXMEMORY}"
     );
 }
+
+fn lazyfreed(c: &mut redis::Connection) -> u64 {
+    info_field(c, "memory", "lazyfreed_objects")
+}
+
+/// Waits (bounded) until `lazyfreed_objects` reaches `n`.
+fn wait_lazyfreed(c: &mut redis::Connection, n: u64) {
+    let deadline = Instant::now() + LIMIT;
+    while lazyfreed(c) < n {
+        assert!(Instant::now() < deadline, "lazyfreed_objects below {n}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn unlink_and_flushall_async_free_large_values_in_the_background() {
+    let (_s, c) = &mut server("noeviction", "2");
+    let before = used_memory(c);
+    for chunk in 0..20 {
+        let members: Vec<String> = (0..1000).map(|i| format!("member:{chunk}:{i}")).collect();
+        let _: i64 = redis::cmd("SADD").arg("big").arg(members).query(c).unwrap();
+    }
+    let () = redis::cmd("SET").arg("small").arg("v").query(c).unwrap();
+    assert!(used_memory(c) > before + (500 << 10));
+    // A string is freed at once; a set of 20,000 members in the background.
+    let n: i64 = redis::cmd("UNLINK")
+        .arg("small")
+        .arg("big")
+        .query(c)
+        .unwrap();
+    assert_eq!(n, 2);
+    wait_lazyfreed(c, 1);
+    assert_eq!(lazyfreed(c), 1);
+    assert!(used_memory(c) < before + (200 << 10));
+    // FLUSHALL ASYNC counts the keys it hands over.
+    fill(c, "k", 300, None);
+    let () = redis::cmd("FLUSHALL").arg("ASYNC").query(c).unwrap();
+    wait_lazyfreed(c, 301);
+    let pending: u64 = info_field(c, "memory", "lazyfree_pending_objects");
+    assert_eq!(pending, 0);
+    let keys: u64 = redis::cmd("DBSIZE").query(c).unwrap();
+    assert_eq!(keys, 0);
+}

@@ -15,11 +15,32 @@ use bytes::Bytes;
 use shoal_proto::ReplyWriter;
 
 /// DEL key [key ...] (and UNLINK) — this shard's keys.
-fn del(ctx: &mut ShardCtx<'_>, argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> Part {
+fn del(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) -> Part {
+    remove_keys(ctx, argv, out, false)
+}
+
+/// UNLINK key [key ...] — as DEL, but a value that takes more than
+/// `LAZYFREE_THRESHOLD` allocations to free is freed in the background.
+fn unlink(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) -> Part {
+    remove_keys(ctx, argv, out, true)
+}
+
+fn remove_keys(
+    ctx: &mut ShardCtx<'_>,
+    argv: &[Bytes],
+    _out: &mut ReplyWriter<'_>,
+    lazy: bool,
+) -> Part {
     let now = ctx.now_ms;
     let mut deleted = 0;
     for key in &argv[1..] {
-        if ctx.db().delete(key, now) {
+        if !ctx.db().contains(key, now) {
+            continue;
+        }
+        if let Some(entry) = ctx.db().remove(key) {
+            if lazy && entry.value().free_effort() > crate::lazyfree::LAZYFREE_THRESHOLD {
+                crate::lazyfree::free_later(Box::new(entry), 1);
+            }
             ctx.notify(notify::GENERIC, "del", key);
             deleted += 1;
         }
@@ -526,7 +547,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys(1, -1, 1)
         .acl(KEYSPACE)
         .doc("generic", "1.0.0", "O(N) where N is the number of keys that will be removed.", "Deletes one or more keys."),
-    CommandSpec::new("unlink", -2, Exec::PerKey { part: del, merge: merge_sum })
+    CommandSpec::new("unlink", -2, Exec::PerKey { part: unlink, merge: merge_sum })
         .flags(Flags::WRITE.or(Flags::FAST))
         .keys(1, -1, 1)
         .acl(KEYSPACE)

@@ -29,8 +29,8 @@ fn flush_mode(argv: &[Bytes]) -> Result<bool, CmdError> {
     }
 }
 
-/// Empties databases. ASYNC hands the old tables to a background thread
-/// to free, so the shard does not stall on a huge dataset.
+/// Empties databases. ASYNC hands the old tables to the background free
+/// thread (`lazyfree.rs`), so the shard does not stall on a huge dataset.
 fn flush(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>, all: bool) -> Part {
     let background = match flush_mode(argv) {
         Ok(b) => b,
@@ -45,17 +45,13 @@ fn flush(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>, all:
     } else {
         ctx.db..ctx.db + 1
     };
+    ctx.shard.evictor.forget();
     if background {
-        let mut old = Vec::new();
         for i in range {
-            old.push(ctx.shard.dbs[i].take_contents());
-        }
-        if std::thread::Builder::new()
-            .name("shoal-free".into())
-            .spawn(move || drop(old))
-            .is_err()
-        {
-            tracing::warn!("cannot start a thread to free flushed data; it was freed inline");
+            let keys = ctx.shard.dbs[i].len();
+            if keys > 0 {
+                crate::lazyfree::free_later(Box::new(ctx.shard.dbs[i].take_contents()), keys);
+            }
         }
     } else {
         for i in range {
@@ -249,13 +245,15 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
         section(
             "Memory",
             format!(
-                "used_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{ratio:.2}\r\nmem_allocator:mimalloc\r\n",
+                "used_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{ratio:.2}\r\nmem_allocator:mimalloc\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\n",
                 human_bytes(used),
                 human_bytes(rss),
                 human_bytes(peak),
                 config.maxmemory,
                 human_bytes(config.maxmemory),
                 config.maxmemory_policy.name(),
+                crate::lazyfree::pending(),
+                crate::lazyfree::freed(),
             ),
         );
     }
@@ -369,6 +367,7 @@ fn config_resetstat(ctx: &mut ShardCtx<'_>, _argv: &[Bytes], _out: &mut ReplyWri
     ctx.shard.evictor.evicted_keys = 0;
     if ctx.shard.id.0 == 0 {
         ctx.node.global.reset_memory_peak();
+        crate::lazyfree::reset_freed();
         ctx.node
             .global
             .total_connections_received

@@ -139,6 +139,20 @@ impl<'a> ValueRef<'a> {
         }
     }
 
+    /// About how many allocations freeing the value takes (Redis's
+    /// `lazyfreeGetFreeEffort`): 1 for strings and compact encodings, the
+    /// elements of a hash table, set or skip list, the nodes of a list.
+    pub fn free_effort(self) -> usize {
+        match self {
+            ValueRef::Int(_) | ValueRef::Str(_) | ValueRef::Raw(_) => 1,
+            ValueRef::Hash(h) if h.encoding() == "hashtable" => h.len(),
+            ValueRef::Set(s) if s.encoding() == "hashtable" => s.len(),
+            ValueRef::ZSet(z) if z.encoding() == "skiplist" => z.len(),
+            ValueRef::List(l) => l.node_count(),
+            ValueRef::Hash(_) | ValueRef::Set(_) | ValueRef::ZSet(_) => 1,
+        }
+    }
+
     /// An owned copy.
     pub fn to_value(self) -> Value {
         match self {
