@@ -5,8 +5,9 @@
 # values; REQUESTS sets so that nearly every key of the range is written),
 # and prints for each server DBSIZE, used_memory and used_memory_rss before
 # and after, the bytes per key of each (after minus before, over DBSIZE),
-# and the Shoal/Redis ratios. used_memory is each server's allocator's own
-# figure (jemalloc's for Redis, mimalloc's committed bytes for Shoal).
+# and the Shoal/Redis ratios. used_memory is each server's count of the
+# bytes its allocator gave out and not yet freed, in the allocator's size
+# classes (jemalloc's for Redis, mimalloc's for Shoal).
 # Settings come from the environment:
 #   SERVER_CPUS (1)  LOAD_CPUS (0)  THREADS (1)  KEYS (1000000)  SIZE (16)
 #   REQUESTS (4 x KEYS)  SHOAL (target/release/shoal-server)
