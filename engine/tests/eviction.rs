@@ -66,11 +66,17 @@ fn config_set(c: &mut redis::Connection, name: &str, value: &str) {
 /// used_memory it reports may exceed what the server keeps by this much.
 const INFO_SLACK: usize = 16 << 10;
 
+/// Sets maxmemory `bytes` below what the server uses now; returns it.
+fn limit_below_use(c: &mut redis::Connection, bytes: usize) -> usize {
+    let limit = used_memory(c) - bytes;
+    config_set(c, "maxmemory", &limit.to_string());
+    limit
+}
+
 /// Sets maxmemory `bytes` below what the server uses now, and waits
 /// (bounded) until evictions brought it under; returns the limit.
 fn squeeze(c: &mut redis::Connection, bytes: usize) -> usize {
-    let limit = used_memory(c) - bytes;
-    config_set(c, "maxmemory", &limit.to_string());
+    let limit = limit_below_use(c, bytes);
     let deadline = Instant::now() + LIMIT;
     loop {
         // Each shard's periodic run (10 times a second) evicts.
@@ -208,8 +214,7 @@ fn oom(result: redis::RedisResult<redis::Value>) {
 fn noeviction_refuses_writes_and_keeps_serving_reads() {
     let (_s, c) = &mut server("noeviction", "2");
     fill(c, "k", 500, None);
-    let limit = used_memory(c) - (64 << 10);
-    config_set(c, "maxmemory", &limit.to_string());
+    limit_below_use(c, 64 << 10);
     oom(redis::cmd("SET").arg("new").arg("v").query(c));
     oom(redis::cmd("LPUSH").arg("list").arg("v").query(c));
     // Refused whole: nothing of the transaction runs.
@@ -243,8 +248,7 @@ fn noeviction_refuses_writes_and_keeps_serving_reads() {
 fn volatile_policies_refuse_writes_when_no_key_has_an_expiry() {
     let (_s, c) = &mut server("volatile-lru", "1");
     fill(c, "k", 500, None);
-    let limit = used_memory(c) - (64 << 10);
-    config_set(c, "maxmemory", &limit.to_string());
+    limit_below_use(c, 64 << 10);
     oom(redis::cmd("SET").arg("new").arg("v").query(c));
     assert_eq!(present(c, "k", 500), 500);
 }
