@@ -910,6 +910,32 @@ mod tests {
     }
 
     #[test]
+    fn samples_are_distinct_runs_from_random_places() {
+        let mut table = table_with(0..20_000);
+        let mut seen = HashSet::new();
+        for seed in 0..400 {
+            let mut run = Vec::new();
+            table.sample(seed, 5, |e| run.push(e.value));
+            assert_eq!(run.len(), 5);
+            let distinct: HashSet<u64> = run.iter().copied().collect();
+            assert_eq!(distinct.len(), 5, "{run:?}");
+            seen.extend(run);
+        }
+        // Runs start all over the table.
+        assert!(seen.len() > 1_500, "only {} distinct", seen.len());
+        // Asking for more than there is visits each entry once.
+        for id in 10..20_000 {
+            table.remove(&key(id));
+        }
+        let mut all = Vec::new();
+        table.sample(7, 100, |e| all.push(e.value));
+        all.sort_unstable();
+        assert_eq!(all, (0..10).collect::<Vec<_>>());
+        table.sample(7, 0, |_| panic!("visited with a count of 0"));
+        table_with(0..0).sample(7, 5, |_| panic!("visited an empty table"));
+    }
+
+    #[test]
     fn small_table_random_covers_all() {
         let table = table_with(0..5);
         let picked: HashSet<u64> = (0..200)
