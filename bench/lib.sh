@@ -5,6 +5,7 @@
 #   SERVER_CPUS (1)  LOAD_CPUS (0)  THREADS (1)  CLIENTS (50)  KEYS (1000000)
 #   SIZE (32)  SHOAL (target/release/shoal-server)
 #   SHOAL_BENCH (target/release/shoal-bench)
+#   SHOAL_ARGS (none: more shoal-server flags, e.g. "--cpu-pinning no")
 # start_servers sets RPORT, RPID, SPORT, SPID and a trap that stops both
 # servers (and removes $OUT if set); TICK_US is the length of a CPU tick.
 
@@ -29,7 +30,8 @@ wait_port() {
 # port; sets STARTED_PORT and STARTED_PID.
 start_shoal() {
   STARTED_PORT=$(free_port)
-  taskset -c "$SERVER_CPUS" "$1" --port "$STARTED_PORT" --bind 127.0.0.1 --threads "$THREADS" --loglevel warning >/dev/null 2>&1 &
+  # shellcheck disable=SC2086 # SHOAL_ARGS is words
+  taskset -c "$SERVER_CPUS" "$1" --port "$STARTED_PORT" --bind 127.0.0.1 --threads "$THREADS" --loglevel warning ${SHOAL_ARGS:-} >/dev/null 2>&1 &
   STARTED_PID=$!
 }
 

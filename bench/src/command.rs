@@ -147,12 +147,25 @@ impl Template {
     /// Appends one request to `out`, drawing keys and values from `fill`.
     #[inline]
     pub fn encode(&self, out: &mut Vec<u8>, fill: &mut Fill<'_>) {
+        self.encode_keyed(out, fill, None);
+    }
+
+    /// Appends one request to `out` whose every `__key__` is `key` (values still come from
+    /// `fill`): the SET that `--read-through` sends after a GET of `key` missed.
+    #[inline]
+    pub fn encode_with_key(&self, out: &mut Vec<u8>, fill: &mut Fill<'_>, key: u64) {
+        self.encode_keyed(out, fill, Some(key));
+    }
+
+    /// `key`: the key of every `__key__`, or None to draw each from `fill.keys`.
+    #[inline]
+    fn encode_keyed(&self, out: &mut Vec<u8>, fill: &mut Fill<'_>, key: Option<u64>) {
         out.extend_from_slice(&self.header);
         for arg in &self.args {
             match arg {
                 Arg::Literal(encoded) => out.extend_from_slice(encoded),
                 Arg::Key => {
-                    let key = fill.keys.next(fill.rng);
+                    let key = key.unwrap_or_else(|| fill.keys.next(fill.rng));
                     write_header(out, b'$', fill.key_len(key));
                     fill.write_key(out, key);
                     out.extend_from_slice(b"\r\n");
@@ -163,21 +176,22 @@ impl Template {
                     out.extend_from_slice(fill.value(len));
                     out.extend_from_slice(b"\r\n");
                 }
-                Arg::Mixed(pieces) => encode_mixed(out, pieces, fill),
+                Arg::Mixed(pieces) => encode_mixed(out, pieces, fill, key),
             }
         }
     }
 }
 
 /// An argument mixing text and placeholders: draw every placeholder first to learn the length.
-fn encode_mixed(out: &mut Vec<u8>, pieces: &[Piece], fill: &mut Fill<'_>) {
+/// `key` as in [`Template::encode_keyed`].
+fn encode_mixed(out: &mut Vec<u8>, pieces: &[Piece], fill: &mut Fill<'_>, key: Option<u64>) {
     fill.scratch.clear();
     let mut len = 0usize;
     for piece in pieces {
         len += match piece {
             Piece::Text(text) => text.len(),
             Piece::Key => {
-                let key = fill.keys.next(fill.rng);
+                let key = key.unwrap_or_else(|| fill.keys.next(fill.rng));
                 fill.scratch.push(key);
                 fill.key_len(key)
             }
@@ -426,6 +440,37 @@ mod tests {
         let ping = Template::parse("PING").unwrap();
         assert_eq!(encode(&ping, 0, FOUR), b"*1\r\n$4\r\nPING\r\n");
         assert!(!ping.uses_keys());
+    }
+
+    #[test]
+    fn a_given_key_fills_every_key_placeholder() {
+        let set = Template::parse("SET __key__ h:__key__:__data__").unwrap();
+        let range = KeyRange::new(0, 1_000_000).unwrap();
+        let mut keys = KeyGen::new(KeyPattern::Sequential, range, 5).unwrap();
+        let mut rng = SmallRng::seed_from_u64(1);
+        let data = vec![b'x'; 4];
+        let mut scratch = Vec::new();
+        let mut fill = Fill {
+            keys: &mut keys,
+            rng: &mut rng,
+            key_prefix: b"key:",
+            data: &data,
+            data_size: FOUR,
+            scratch: &mut scratch,
+        };
+        let mut out = Vec::new();
+        set.encode_with_key(&mut out, &mut fill, 77);
+        assert_eq!(
+            out,
+            b"*3\r\n$3\r\nSET\r\n$6\r\nkey:77\r\n$13\r\nh:key:77:xxxx\r\n"
+        );
+        // The generator was not drawn from: a drawn key is still the first of the sequence.
+        out.clear();
+        set.encode(&mut out, &mut fill);
+        assert!(
+            out.starts_with(b"*3\r\n$3\r\nSET\r\n$5\r\nkey:5\r\n"),
+            "{out:?}"
+        );
     }
 
     #[test]

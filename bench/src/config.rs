@@ -28,6 +28,7 @@ pub const ZIPF_EXP_DEFAULT: f64 = 0.99;
     after_help = "Examples:\n  \
         shoal-bench -p 6379 -c 50 --pipeline 16 --ratio 1:10 --key-maximum 999999 --test-time 10\n  \
         shoal-bench --command \"MGET __key__ __key__\" --key-pattern Z --key-zipf-exp 1.1\n  \
+        shoal-bench --read-through --key-pattern Z --key-zipf-exp 0.99 --key-maximum 999999 --test-time 10\n  \
         shoal-bench --rate 100000 --test-time 30 --warmup 5 --json-out result.json"
 )]
 pub struct Args {
@@ -88,6 +89,16 @@ pub struct Args {
     /// (e.g. MULTI, SET __key__ __data__, EXEC: a transaction every three requests).
     #[arg(long, value_name = "COMMAND", conflicts_with = "ratio")]
     pub command: Vec<String>,
+
+    /// A cache read-through workload instead of SET/GET: every request is a GET, and a GET
+    /// that answers nil (a miss) is followed, on the same connection, by a SET of that key
+    /// with a value of --data-size (or --data-size-range) bytes, as an application fills its
+    /// cache after a miss.
+    /// --requests, --total-requests and --rate count the GETs; the SETs come in addition
+    /// (every miss gets its SET, even after the time or the count ran out), have their own
+    /// row in the report and are in the totals. Not with --command or --ratio.
+    #[arg(long, conflicts_with_all = ["command", "ratio"])]
+    pub read_through: bool,
 
     /// Key pattern: S (sequential), R (uniform random), Z (Zipf), G (Gaussian); or SET:GET,
     /// e.g. S:R, to draw SET and GET keys differently.
@@ -191,8 +202,12 @@ pub struct Workload {
     pub templates: Vec<Template>,
     /// Each template's key pattern.
     pub patterns: Vec<KeyPattern>,
-    /// How many requests of each template a cycle holds, in template order.
+    /// How many requests of each template a cycle holds, in template order (0: the template
+    /// is only sent as a read-through refill).
     pub weights: Vec<u32>,
+    /// With `--read-through`: the template (SET) sent with the key of every request of a
+    /// hit-counting template (GET) that answered nil.
+    pub refill: Option<usize>,
     /// The sum of the weights (at least 1).
     pub cycle: u64,
     /// Whether connections start at different points of the cycle (the
@@ -333,9 +348,32 @@ impl Config {
                     description: format!("command {}", lines.join(", ")),
                     patterns: vec![pattern(args.key_pattern.set); templates.len()],
                     weights: vec![1; templates.len()],
+                    refill: None,
                     cycle: templates.len() as u64,
                     staggered: false,
                     templates,
+                }
+            }
+            [] if args.read_through => {
+                if args.key_pattern.set != args.key_pattern.get {
+                    return Err(
+                        "--key-pattern SET:GET applies to --ratio; --read-through SETs the key its GET missed, give one pattern"
+                            .to_owned(),
+                    );
+                }
+                let get = pattern(args.key_pattern.get);
+                Workload {
+                    description: "read-through: GET, and SET after a miss".to_owned(),
+                    templates: vec![
+                        Template::parse("GET __key__")?,
+                        Template::parse("SET __key__ __data__")?,
+                    ],
+                    // The SET draws no key of its own; it carries the pattern for the report.
+                    patterns: vec![get, get],
+                    weights: vec![1, 0],
+                    refill: Some(1),
+                    cycle: 1,
+                    staggered: false,
                 }
             }
             [] => {
@@ -345,6 +383,7 @@ impl Config {
                     templates: Vec::new(),
                     patterns: Vec::new(),
                     weights: Vec::new(),
+                    refill: None,
                     cycle: u64::from(set) + u64::from(get),
                     staggered: true,
                 };
@@ -459,6 +498,7 @@ impl Config {
             },
             warmup_s: self.warmup.as_secs_f64(),
             workload: self.workload.description.clone(),
+            read_through: self.workload.refill.is_some(),
             key_pattern: if self.key_patterns.set == self.key_patterns.get {
                 pattern(self.key_patterns.set)
             } else {
@@ -503,8 +543,10 @@ pub struct ConfigSummary {
     pub test_time_s: Option<f64>,
     /// `--warmup`.
     pub warmup_s: f64,
-    /// `SET:GET s:g` or `command "..."`.
+    /// `SET:GET s:g`, `command "..."` or `read-through: ...`.
     pub workload: String,
+    /// `--read-through`.
+    pub read_through: bool,
     /// `--key-pattern`.
     pub key_pattern: String,
     /// `--key-zipf-exp`, when a pattern is Z.
@@ -765,6 +807,78 @@ mod tests {
         assert_eq!(names, ["MULTI", "INCR", "EXEC"]);
         let picked: Vec<usize> = (0..6).map(|n| config.workload.pick(n)).collect();
         assert_eq!(picked, [0, 1, 2, 0, 1, 2]);
+    }
+
+    #[test]
+    fn read_through_is_a_get_and_a_refill_set() {
+        let config = parse(&[
+            "--read-through",
+            "--key-pattern",
+            "Z",
+            "--key-zipf-exp",
+            "0.99",
+            "-d",
+            "100",
+        ])
+        .unwrap();
+        let workload = &config.workload;
+        let names: Vec<&str> = workload.templates.iter().map(|t| t.name()).collect();
+        assert_eq!(names, ["GET", "SET"]);
+        assert_eq!(workload.refill, Some(1));
+        assert!(workload.templates[0].counts_hits());
+        // Every request of the cycle is the GET; the SET is only a refill.
+        let picks: Vec<usize> = (0..4).map(|n| workload.pick(n)).collect();
+        assert_eq!(picks, [0; 4]);
+        assert_eq!(workload.patterns[0], KeyPattern::Zipf { exponent: 0.99 });
+        assert_eq!(config.data_size, DataSize { min: 100, max: 100 });
+        let summary = config.summary();
+        assert!(summary.read_through);
+        assert!(
+            summary.workload.starts_with("read-through"),
+            "{}",
+            summary.workload
+        );
+        assert!(!parse(&[]).unwrap().summary().read_through);
+        assert_eq!(parse(&[]).unwrap().workload.refill, None);
+        // It combines with counts, times, pipelines, RESP3, rates and value ranges.
+        for args in [
+            &["--read-through", "-n", "5", "-P", "16"][..],
+            &["--read-through", "--total-requests", "5"][..],
+            &["--read-through", "--test-time", "1", "--warmup", "1"][..],
+            &["--read-through", "--resp", "3", "--rate", "1000"][..],
+            &["--read-through", "--data-size-range", "1-64"][..],
+            &["--read-through", "--key-pattern", "S"][..],
+        ] {
+            assert!(parse(args).is_ok(), "{args:?} was refused");
+        }
+    }
+
+    #[test]
+    fn read_through_refuses_other_workloads() {
+        for (args, needle) in [
+            (&["--read-through", "--ratio", "1:10"][..], "--ratio"),
+            (&["--read-through", "--ratio", "0:1"][..], "--ratio"),
+            (&["--ratio", "1:1", "--read-through"][..], "--read-through"),
+            (
+                &["--read-through", "--command", "GET __key__"][..],
+                "--command",
+            ),
+            (
+                &["--command", "PING", "--read-through"][..],
+                "--read-through",
+            ),
+            (
+                &["--read-through", "--key-pattern", "S:R"][..],
+                "one pattern",
+            ),
+            (
+                &["--read-through", "--key-zipf-exp", "1"][..],
+                "--key-pattern Z",
+            ),
+        ] {
+            let message = parse(args).unwrap_err();
+            assert!(message.contains(needle), "{args:?}: {message}");
+        }
     }
 
     #[test]

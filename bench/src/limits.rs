@@ -15,7 +15,8 @@ pub const CONNECTIONS_MAX: u64 = 100_000;
 /// Deepest pipeline (`--pipeline`): requests in flight per connection.
 pub const PIPELINE_MAX: u32 = 10_000;
 /// Most requests in flight over all connections (`--pipeline` times the connections); each
-/// takes 16 bytes of bookkeeping.
+/// takes 24 bytes of bookkeeping (with `--read-through`, 8 more for the queue of SETs that wait
+/// for a pipeline slot, which never holds more than `--pipeline` keys per connection).
 pub const IN_FLIGHT_MAX: u64 = 10_000_000;
 /// Largest value (`--data-size`, `--data-size-range`), in bytes. One buffer of the largest size
 /// is shared by all threads; values are slices of it.

@@ -50,6 +50,9 @@ pub struct CommandReport {
     /// `misses` per second.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub misses_per_sec: Option<f64>,
+    /// `hits / (hits + misses)`, 0 when there were neither (GET and totals only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hit_ratio: Option<f64>,
     /// Error replies.
     pub errors: u64,
     /// Latency from the (intended) send time to the reply, milliseconds.
@@ -119,6 +122,7 @@ impl Report {
                     misses: hit_figure(0),
                     hits_per_sec: hit_rate(0),
                     misses_per_sec: hit_rate(0),
+                    hit_ratio: hit_figure(0).map(|_| 0.0),
                     errors: 0,
                     latency_ms: LatencySummary::of(&command.latency_ns),
                 });
@@ -131,6 +135,7 @@ impl Report {
                 entry.misses = Some(m + command.misses);
                 entry.hits_per_sec = Some(per_sec(h + command.hits));
                 entry.misses_per_sec = Some(per_sec(m + command.misses));
+                entry.hit_ratio = Some(hit_ratio(h + command.hits, m + command.misses));
             }
         }
         let totals = CommandReport {
@@ -140,6 +145,7 @@ impl Report {
             misses: counts_hits.then_some(misses),
             hits_per_sec: counts_hits.then(|| per_sec(hits)),
             misses_per_sec: counts_hits.then(|| per_sec(misses)),
+            hit_ratio: counts_hits.then(|| hit_ratio(hits, misses)),
             errors,
             latency_ms: LatencySummary::of(&all),
         };
@@ -222,9 +228,18 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "{} ops in {:.3} s, {} errors\n",
+            "{} ops in {:.3} s, {} errors",
             self.totals.ops, self.duration_s, self.errors.count
         );
+        if let (Some(hits), Some(misses), Some(ratio)) =
+            (self.totals.hits, self.totals.misses, self.totals.hit_ratio)
+        {
+            let _ = writeln!(
+                out,
+                "GET hit ratio {ratio:.4} ({hits} hits, {misses} misses)"
+            );
+        }
+        out.push('\n');
         let header = [
             "Type",
             "Ops/sec",
@@ -314,6 +329,14 @@ impl Report {
     }
 }
 
+/// `hits / (hits + misses)`, or 0 when both are 0.
+fn hit_ratio(hits: u64, misses: u64) -> f64 {
+    match hits + misses {
+        0 => 0.0,
+        gets => hits as f64 / gets as f64,
+    }
+}
+
 /// One progress line: the phase, the reply rate and mean latency since the previous line.
 pub fn progress_line(
     elapsed: Duration,
@@ -376,10 +399,12 @@ mod tests {
         assert_eq!(report.totals.ops_per_sec, 20.0);
         assert_eq!(report.totals.hits, Some(20));
         assert_eq!(report.totals.misses_per_sec, Some(5.0));
+        assert_eq!(report.totals.hit_ratio, Some(20.0 / 30.0));
         assert_eq!(report.totals.errors, 1);
         assert!((report.totals.latency_ms.avg - 1.75).abs() < 0.01);
         let set = &report.commands["SET"];
         assert_eq!((set.ops, set.hits, set.errors), (10, None, 1));
+        assert_eq!(set.hit_ratio, None);
         let get = &report.commands["GET"];
         assert_eq!(get.ops_per_sec, 15.0);
         assert!((get.latency_ms.p99 - 2.0).abs() < 0.01);
@@ -387,7 +412,10 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
         assert_eq!(json["totals"]["ops"], 40);
         assert_eq!(json["commands"]["GET"]["hits"], 20);
+        assert_eq!(json["commands"]["GET"]["hit_ratio"], 20.0 / 30.0);
+        assert_eq!(json["totals"]["hit_ratio"], 20.0 / 30.0);
         assert!(json["commands"]["SET"].get("hits").is_none());
+        assert!(json["commands"]["SET"].get("hit_ratio").is_none());
         assert_eq!(json["config"]["pipeline"], 1);
         assert_eq!(json["errors"]["messages"][0]["message"], "ERR x");
         for p in ["avg", "p50", "p90", "p99", "p99_9", "p99_99", "max"] {
@@ -396,8 +424,46 @@ mod tests {
 
         let table = report.table();
         assert!(table.contains("Totals"), "{table}");
+        assert!(
+            table.contains("GET hit ratio 0.6667 (20 hits, 10 misses)"),
+            "{table}"
+        );
         assert!(table.contains("p99.99 ms"), "{table}");
         assert!(report.error_summary().unwrap().contains("ERR x"));
+    }
+
+    #[test]
+    fn read_through_reports_the_refills_and_the_hit_ratio() {
+        let only_sets = config(&["--ratio", "1:0"]);
+        let config = config(&["--read-through"]);
+        let mut stats = ThreadStats::new(2);
+        for _ in 0..8 {
+            stats.commands[0].record(1_000_000);
+        }
+        stats.commands[0].hits = 6;
+        stats.commands[0].misses = 2;
+        for _ in 0..2 {
+            stats.commands[1].record(1_000_000);
+        }
+        let report = Report::new(&config, &stats, Duration::from_secs(1));
+        // The SETs after the misses are requests like any other, on their own row.
+        assert_eq!(report.totals.ops, 10);
+        assert_eq!(report.commands["SET"].ops, 2);
+        assert_eq!(report.totals.hit_ratio, Some(0.75));
+        assert_eq!(report.commands["GET"].hit_ratio, Some(0.75));
+        let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        assert_eq!(json["config"]["read_through"], true);
+        assert_eq!(json["totals"]["hit_ratio"], 0.75);
+        let table = report.table();
+        assert!(table.contains("read-through"), "{table}");
+        assert!(table.contains("GET hit ratio 0.7500"), "{table}");
+
+        // No GET replies at all: a ratio of 0, not NaN; no GETs in the workload: no ratio.
+        let empty = Report::new(&config, &ThreadStats::new(2), Duration::ZERO);
+        assert_eq!(empty.totals.hit_ratio, Some(0.0));
+        let sets = Report::new(&only_sets, &ThreadStats::new(1), Duration::ZERO);
+        assert_eq!(sets.totals.hit_ratio, None);
+        assert!(!sets.table().contains("hit ratio"));
     }
 
     #[test]

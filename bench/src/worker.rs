@@ -11,6 +11,12 @@
 //! Replies are scanned in place ([`crate::reply`]) and matched to requests in order. Nothing is
 //! allocated per request: buffers, the in-flight queue and the histograms are sized up front
 //! or grow to their working size once.
+//!
+//! With `--read-through` a GET that answers nil queues its key on its connection; the
+//! connection sends those SETs before any new GET, in the next pipeline slots it has, whether
+//! or not the run has stopped sending GETs (time or count over), and is done only when every
+//! one was answered. A queued key stands for the pipeline slot its GET freed, so the queue
+//! never holds more than `--pipeline` keys.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -76,9 +82,21 @@ pub struct ConnSpec {
 struct InFlight {
     /// When it was sent, or was due with `--rate`.
     intended_ns: u64,
+    /// With `--read-through`, the key number of a GET (what a miss refills); otherwise 0.
+    key: u64,
     /// Its command template.
     template: u16,
     /// Sent after the warm-up.
+    measured: bool,
+}
+
+/// `--read-through`: the SET owed to a GET that missed.
+#[derive(Clone, Copy, Debug)]
+struct Refill {
+    /// The key the GET read.
+    key: u64,
+    /// The GET was measured: so is its SET, and the SETs in the report are the measured
+    /// misses' SETs, exactly.
     measured: bool,
 }
 
@@ -92,6 +110,9 @@ struct Conn {
     wbuf: Vec<u8>,
     wpos: usize,
     inflight: VecDeque<InFlight>,
+    /// `--read-through`: GETs that missed and whose SET is not sent yet. Invariant:
+    /// `inflight.len() + refills.len() <= --pipeline`.
+    refills: VecDeque<Refill>,
     /// One per template.
     keys: Vec<KeyGen>,
     /// Requests sent (warm-up included): the position in the workload's cycle.
@@ -206,6 +227,11 @@ impl<'a> Worker<'a> {
                 wbuf: Vec::with_capacity(WRITE_BUF_BYTES),
                 wpos: 0,
                 inflight: VecDeque::with_capacity(pipeline),
+                refills: VecDeque::with_capacity(if config.workload.refill.is_some() {
+                    pipeline
+                } else {
+                    0
+                }),
                 keys,
                 sent: if config.workload.staggered {
                     spec.index % config.workload.cycle
@@ -331,30 +357,63 @@ impl<'a> Worker<'a> {
                 break; // the socket is full: wait for it to be writable
             }
             let conn = &self.conns[slot];
-            if conn.sending_done || conn.inflight.len() >= self.pipeline {
+            if conn.inflight.len() >= self.pipeline {
                 break;
             }
-            if self.interval_ns.is_some() && conn.next_due_ns > now {
+            // Read-through SETs go out as soon as there is room, due or not.
+            if conn.refills.is_empty()
+                && (conn.sending_done || (self.interval_ns.is_some() && conn.next_due_ns > now))
+            {
                 break;
             }
         }
         let conn = &mut self.conns[slot];
-        if conn.sending_done && conn.inflight.is_empty() && conn.wpos == conn.wbuf.len() {
+        if conn.sending_done
+            && conn.inflight.is_empty()
+            && conn.refills.is_empty()
+            && conn.wpos == conn.wbuf.len()
+        {
             conn.done = true;
             self.active -= 1;
         }
         Ok(())
     }
 
-    /// Encodes requests while the pipeline and the output batch have room.
+    /// Encodes requests while the pipeline and the output batch have room: first the SETs of
+    /// read-through misses, then new requests.
     #[inline]
     fn fill(&mut self, slot: usize, now: u64) {
         let conn = &mut self.conns[slot];
         let workload = &self.config.workload;
-        while !conn.sending_done
-            && conn.inflight.len() < self.pipeline
-            && conn.wbuf.len() - conn.wpos < WRITE_BATCH_BYTES
+        debug_assert!(conn.inflight.len() + conn.refills.len() <= self.pipeline);
+        while conn.inflight.len() < self.pipeline && conn.wbuf.len() - conn.wpos < WRITE_BATCH_BYTES
         {
+            if let (Some(template), Some(refill)) = (workload.refill, conn.refills.pop_front()) {
+                // Not scheduled by --rate and not counted in --requests: the GET was.
+                let mut fill = Fill {
+                    keys: &mut conn.keys[template],
+                    rng: &mut self.rng,
+                    key_prefix: &self.config.key_prefix,
+                    data: self.data,
+                    data_size: self.config.data_size,
+                    scratch: &mut self.scratch,
+                };
+                let key = refill.key;
+                workload.templates[template].encode_with_key(&mut conn.wbuf, &mut fill, key);
+                if conn.inflight.is_empty() {
+                    conn.last_activity_ns = now;
+                }
+                conn.inflight.push_back(InFlight {
+                    intended_ns: now,
+                    key,
+                    template: template as u16,
+                    measured: refill.measured,
+                });
+                continue;
+            }
+            if conn.sending_done {
+                break;
+            }
             let intended_ns = match self.interval_ns {
                 Some(_) => {
                     if conn.next_due_ns > now {
@@ -392,12 +451,21 @@ impl<'a> Worker<'a> {
                 data_size: self.config.data_size,
                 scratch: &mut self.scratch,
             };
-            workload.templates[template].encode(&mut conn.wbuf, &mut fill);
+            let key = if workload.refill.is_some() {
+                // Read-through: draw the key here, to SET it if the GET misses.
+                let key = fill.keys.next(fill.rng);
+                workload.templates[template].encode_with_key(&mut conn.wbuf, &mut fill, key);
+                key
+            } else {
+                workload.templates[template].encode(&mut conn.wbuf, &mut fill);
+                0
+            };
             if conn.inflight.is_empty() {
                 conn.last_activity_ns = now;
             }
             conn.inflight.push_back(InFlight {
                 intended_ns,
+                key,
                 // At most COMMAND templates: two.
                 template: template as u16,
                 measured,
@@ -456,7 +524,11 @@ impl<'a> Worker<'a> {
             let space = conn.rbuf.len() - conn.rend;
             match conn.stream.read(&mut conn.rbuf[conn.rend..]) {
                 Ok(0) => {
-                    if conn.done || (conn.sending_done && conn.inflight.is_empty()) {
+                    if conn.done
+                        || (conn.sending_done
+                            && conn.inflight.is_empty()
+                            && conn.refills.is_empty())
+                    {
                         return Ok(());
                     }
                     return Err(format!(
@@ -512,6 +584,15 @@ impl<'a> Worker<'a> {
                     self.config.address()
                 ));
             };
+            let template = usize::from(request.template);
+            let counts_hits = self.config.workload.templates[template].counts_hits();
+            if kind == ReplyKind::Nil && counts_hits && self.config.workload.refill.is_some() {
+                // A miss, warm-up or not: its SET takes the pipeline slot the GET frees.
+                conn.refills.push_back(Refill {
+                    key: request.key,
+                    measured: request.measured,
+                });
+            }
             let latency_ns = now.saturating_sub(request.intended_ns);
             self.replies += 1;
             self.latency_ns_sum += latency_ns;
@@ -532,17 +613,12 @@ impl<'a> Worker<'a> {
             if !request.measured {
                 continue;
             }
-            let template = usize::from(request.template);
             let command = &mut self.stats.commands[template];
             command.record(latency_ns);
             match kind {
                 ReplyKind::Error(_) => command.errors += 1,
-                ReplyKind::Nil if self.config.workload.templates[template].counts_hits() => {
-                    command.misses += 1;
-                }
-                ReplyKind::Value if self.config.workload.templates[template].counts_hits() => {
-                    command.hits += 1;
-                }
+                ReplyKind::Nil if counts_hits => command.misses += 1,
+                ReplyKind::Value if counts_hits => command.hits += 1,
                 ReplyKind::Nil | ReplyKind::Value | ReplyKind::Push => {}
             }
             self.stats.last_reply_ns = now;

@@ -382,6 +382,127 @@ fn error_replies_are_counted_or_fatal() {
 }
 
 #[test]
+fn read_through_sets_every_key_that_missed() {
+    let Some(redis) = redis() else { return };
+    let scratch = Scratch::new("read-through");
+    let port = redis.port.to_string();
+    let report = scratch.path("read-through.json");
+    // 4 connections walking 1000 keys in order, 250 each from their own offset: every key is
+    // read exactly once per pass, 8 requests in flight per connection.
+    let pass = |resp: &str, prefix: &str| -> Value {
+        let run = bench(
+            &scratch,
+            &[
+                "-p",
+                &port,
+                "--resp",
+                resp,
+                "--read-through",
+                "--key-pattern",
+                "S",
+                "--key-prefix",
+                prefix,
+                "--key-maximum",
+                "999",
+                "--total-requests",
+                "1000",
+                "-c",
+                "4",
+                "-P",
+                "8",
+                "-d",
+                "20",
+                "-q",
+                "--json-out",
+                report.to_str().unwrap(),
+            ],
+        );
+        assert!(run.status.success(), "{}", run.stderr);
+        assert!(run.stdout.contains("GET hit ratio"), "{}", run.stdout);
+        json(&report)
+    };
+    for (resp, prefix) in [("2", "rt2:"), ("3", "rt3:")] {
+        // First pass: an empty cache, so every GET misses and is followed by its SET.
+        let first = pass(resp, prefix);
+        assert_eq!(first["config"]["read_through"], true);
+        assert_eq!(first["config"]["resp"].to_string(), resp);
+        let (get, set) = (&first["commands"]["GET"], &first["commands"]["SET"]);
+        assert_eq!(get["ops"], 1000, "{first}");
+        assert_eq!(
+            (get["hits"].as_u64(), get["misses"].as_u64()),
+            (Some(0), Some(1000))
+        );
+        assert_eq!(set["ops"], 1000, "{first}");
+        assert_eq!(first["totals"]["ops"], 2000);
+        assert_eq!(first["totals"]["hit_ratio"], 0.0);
+        assert_eq!(first["totals"]["errors"], 0);
+        // Second pass over the same keys: all were filled, every GET hits, no SET is sent.
+        let second = pass(resp, prefix);
+        let get = &second["commands"]["GET"];
+        assert_eq!(
+            (get["hits"].as_u64(), get["misses"].as_u64()),
+            (Some(1000), Some(0))
+        );
+        assert_eq!(second["commands"]["SET"]["ops"], 0, "{second}");
+        assert_eq!(second["totals"]["ops"], 1000);
+        assert_eq!(second["totals"]["hit_ratio"], 1.0);
+    }
+
+    // Timed runs with a deep pipeline, on skewed keys and then on uniform keys after a
+    // warm-up: every measured miss is followed by a measured SET (a SET counts where its GET
+    // does, and SETs still owed when the time runs out are sent), and the 100 skewed keys are
+    // soon all hits.
+    for (pattern, prefix, maximum, warmup) in
+        [("Z", "rtz:", "99", "0"), ("R", "rtr:", "199999", "0.3")]
+    {
+        let run = bench(
+            &scratch,
+            &[
+                "-p",
+                &port,
+                "--read-through",
+                "--key-pattern",
+                pattern,
+                "--key-prefix",
+                prefix,
+                "--key-maximum",
+                maximum,
+                "--warmup",
+                warmup,
+                "--test-time",
+                "1",
+                "-t",
+                "2",
+                "-c",
+                "2",
+                "-P",
+                "16",
+                "-q",
+                "--json-out",
+                report.to_str().unwrap(),
+            ],
+        );
+        assert!(run.status.success(), "{}", run.stderr);
+        let timed = json(&report);
+        let (get, set) = (&timed["commands"]["GET"], &timed["commands"]["SET"]);
+        let (gets, hits, misses) = (
+            get["ops"].as_u64().unwrap(),
+            get["hits"].as_u64().unwrap(),
+            get["misses"].as_u64().unwrap(),
+        );
+        assert_eq!(hits + misses, gets, "{timed}");
+        assert_eq!(set["ops"].as_u64(), Some(misses), "{timed}");
+        assert_eq!(timed["totals"]["ops"].as_u64(), Some(gets + misses));
+        assert!(misses > 0, "{timed}");
+        if pattern == "Z" {
+            assert!(gets > 10 * misses, "{timed}");
+        }
+        let ratio = timed["totals"]["hit_ratio"].as_f64().unwrap();
+        assert!((ratio - hits as f64 / gets as f64).abs() < 1e-9, "{timed}");
+    }
+}
+
+#[test]
 fn a_fixed_rate_is_kept() {
     let Some(redis) = redis() else { return };
     let scratch = Scratch::new("rate");
@@ -438,6 +559,14 @@ fn bad_flags_exit_with_a_usage_error() {
         ),
         (
             &["--requests", "5", "--test-time", "1"][..],
+            "cannot be used with",
+        ),
+        (
+            &["--read-through", "--ratio", "1:1"][..],
+            "cannot be used with",
+        ),
+        (
+            &["--read-through", "--command", "GET __key__"][..],
             "cannot be used with",
         ),
     ] {
