@@ -19,9 +19,10 @@
 //! When the node is over the limit and a shard cannot evict (policy
 //! `noeviction`, no key with an expiry under a `volatile-*` policy, no key
 //! at all), the shard refuses commands that may grow memory with Redis's
-//! OOM error and marks itself full; while a shard is marked, connections
-//! refuse such commands (and transactions) before they reach any shard,
-//! so that a transaction is refused whole. The mark goes when the shard
+//! OOM error and marks itself full; while the node is over and a shard is
+//! marked (or the policy is `noeviction`), connections refuse such
+//! commands (and transactions) before they reach any shard, so that a
+//! transaction is refused whole. The mark goes when the shard
 //! finds the node under the limit again (after any command, while it is
 //! marked, and in its periodic run).
 
@@ -201,6 +202,12 @@ impl Evictor {
             .saturating_add_signed(own.wrapping_sub(self.own_at_sum))
     }
 
+    /// Whether the node is over `maxmemory`: this core's view, summed
+    /// again before it says yes.
+    pub fn over(&mut self, maxmemory: usize) -> bool {
+        self.used(maxmemory, false) > maxmemory && self.used(maxmemory, true) > maxmemory
+    }
+
     fn next_seed(&mut self) -> u64 {
         self.seed = self.seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
         self.seed
@@ -272,14 +279,17 @@ pub fn enforce(shard: &mut Shard, settings: &Settings, now_ms: u64, fresh: bool)
     if settings.maxmemory == 0 {
         return Outcome::Under;
     }
-    let mut used = shard.evictor.used(settings.maxmemory, fresh);
-    if used > settings.maxmemory && !fresh {
-        // Other cores may have freed memory since this one last looked.
-        used = shard.evictor.used(settings.maxmemory, true);
-    }
-    if used <= settings.maxmemory {
+    // Other cores may have freed memory since this one last looked:
+    // `over` sums again before it says yes.
+    let over = if fresh {
+        shard.evictor.used(settings.maxmemory, true) > settings.maxmemory
+    } else {
+        shard.evictor.over(settings.maxmemory)
+    };
+    if !over {
         return Outcome::Under;
     }
+    let mut used = shard.evictor.used(settings.maxmemory, false);
     if settings.policy == Policy::NoEviction {
         return Outcome::Full;
     }

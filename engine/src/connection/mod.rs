@@ -536,13 +536,13 @@ impl Connection {
         }
     }
 
-    /// Whether `spec` is refused because the node is full: over maxmemory
-    /// (counted now: a shard's mark may be older than another shard's
-    /// frees) with a shard that found nothing to evict (see `evict.rs`), as
-    /// Redis's `processCommand` refuses: commands that may grow memory
-    /// (EXEC when it would run one), and any command queued in MULTI. The
-    /// shards refuse such commands themselves too (`dispatch::run_op`);
-    /// this refuses them before any part of a transaction runs.
+    /// Whether `spec` is refused for memory, as Redis's `processCommand`
+    /// refuses: commands that may grow memory (EXEC when it would run
+    /// one), and any command queued in MULTI, while the node is over
+    /// maxmemory and cannot evict (policy `noeviction`, or a shard found
+    /// nothing to evict; see `evict.rs`). The shards refuse such commands
+    /// themselves too (`dispatch::run_op`); this refuses them before any
+    /// part of a transaction runs, and in the order of the pipeline.
     fn refused_for_memory(&self, spec: &'static CommandSpec) -> bool {
         let in_multi = self.state.multi.is_some() && self.tx == TxId::NONE;
         let grows = match spec.exec {
@@ -553,10 +553,24 @@ impl Connection {
                 .is_some_and(|m| m.may_grow_memory()),
             _ => spec.flags.contains(Flags::DENYOOM) || (in_multi && queues_in_multi(spec)),
         };
+        if !grows {
+            return false;
+        }
+        let settings = self.node.eviction();
+        if settings.maxmemory == 0 {
+            return false;
+        }
         let global = &self.node.global;
-        grows
-            && global.full_shards.any_full(global.config_epoch())
-            && crate::alloc::used_total() > self.node.eviction().maxmemory
+        let cannot_evict = settings.policy == evict::Policy::NoEviction
+            || global.full_shards.any_full(global.config_epoch());
+        if !cannot_evict {
+            return false;
+        }
+        // This core's view of the node's memory (exact when it says over).
+        match self.node.shard.try_borrow_mut() {
+            Ok(mut shard) => shard.evictor.over(settings.maxmemory),
+            Err(_) => crate::alloc::used_total() > settings.maxmemory,
+        }
     }
 
     /// Plans request `i`: answers it now, queues its ops, or says that the
@@ -583,7 +597,7 @@ impl Connection {
             self.ready_error(&format!("ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"));
             return Planned::Done(false);
         }
-        if self.node.global.full_shards.any() && self.refused_for_memory(spec) {
+        if self.refused_for_memory(spec) {
             self.ready_error(evict::OOM_ERROR);
             if let Some(multi) = &mut self.state.multi {
                 multi.aborted = true;
