@@ -553,39 +553,24 @@ fn rpoplpush(
     move_generic(argv, sources, out, false, true, argv.get(3))
 }
 
-/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count], checked in Redis
-/// 7.0's order (lmpopGenericCommand): pops from the first non-empty list.
-fn lmpop(
+/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] (`AT` 1, where
+/// the key count is) and BLMPOP timeout numkeys ... (`AT` 2), checked in
+/// Redis 7.0's order (lmpopGenericCommand): pops from the first non-empty
+/// list.
+fn mpop<const AT: usize>(
     argv: &[Bytes],
     sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
 ) -> Writes {
-    mpop(argv, 1, sources, out)
-}
-
-/// LMPOP's arguments from `at` (the key count), and its pop. A timeout
-/// before them (BLMPOP) is checked after them, as Redis does.
-fn mpop(
-    argv: &[Bytes],
-    at: usize,
-    sources: &[Option<ValueRef<'_>>],
-    out: &mut ReplyWriter<'_>,
-) -> Writes {
-    let parsed = super::parse_mpop(argv, at, side).and_then(|p| {
-        if at > 1 {
-            blocking::parse_timeout(&argv[1])?;
-        }
-        Ok(p)
-    });
-    let (where_at, from_left, count) = match parsed {
+    let (where_at, from_left, count) = match super::parse_mpop(argv, AT, side) {
         Ok(p) => p,
         Err(e) => {
             out.error(e.as_bytes());
             return Writes::none();
         }
     };
-    let (key, list) = match super::first_to_pop(&argv[at + 1..where_at], sources, list_to_pop, out)
+    let (key, list) = match super::first_to_pop(&argv[AT + 1..where_at], sources, list_to_pop, out)
     {
         Ok(found) => found,
         Err(writes) => return writes,
@@ -609,24 +594,14 @@ fn mpop(
     ])
 }
 
-/// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
-fn blmpop(
+/// BLPOP (`FRONT`) and BRPOP key [key ...] timeout, as Redis 7.0's
+/// blockingPopGenericCommand checks them: the timeout, then the keys in
+/// order until one holds a list (a key of another type is an error).
+fn bpop<const FRONT: bool>(
     argv: &[Bytes],
     sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
     _cx: &GatherCx<'_>,
-) -> Writes {
-    mpop(argv, 2, sources, out)
-}
-
-/// BLPOP and BRPOP key [key ...] timeout, as Redis 7.0's
-/// blockingPopGenericCommand checks them: the timeout, then the keys in
-/// order until one holds a list (a key of another type is an error).
-fn bpop(
-    argv: &[Bytes],
-    sources: &[Option<ValueRef<'_>>],
-    out: &mut ReplyWriter<'_>,
-    front: bool,
 ) -> Writes {
     let last = argv.len() - 1;
     if let Err(e) = blocking::parse_timeout(&argv[last]) {
@@ -640,31 +615,11 @@ fn bpop(
     out.array(2);
     out.bulk(key);
     out.bulk(
-        list.get(if front { 0 } else { list.len() - 1 })
+        list.get(if FRONT { 0 } else { list.len() - 1 })
             .unwrap_or_default(),
     );
-    let pop: &'static [u8] = if front { b"LPOP" } else { b"RPOP" };
+    let pop: &'static [u8] = if FRONT { b"LPOP" } else { b"RPOP" };
     Writes::one(vec![Bytes::from_static(pop), key.clone()])
-}
-
-/// BLPOP key [key ...] timeout
-fn blpop(
-    argv: &[Bytes],
-    sources: &[Option<ValueRef<'_>>],
-    out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx<'_>,
-) -> Writes {
-    bpop(argv, sources, out, true)
-}
-
-/// BRPOP key [key ...] timeout
-fn brpop(
-    argv: &[Bytes],
-    sources: &[Option<ValueRef<'_>>],
-    out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx<'_>,
-) -> Writes {
-    bpop(argv, sources, out, false)
 }
 
 /// How the blocking list commands block.
@@ -761,17 +716,17 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys(1, 2, 1)
         .acl(LIST)
         .doc("list", "1.2.0", "O(1)", "Remove the last element in a list, prepend it to another list and return it"),
-    CommandSpec::new("lmpop", -4, Exec::Gather(lmpop))
+    CommandSpec::new("lmpop", -4, Exec::Gather(mpop::<1>))
         .flags(Flags::WRITE)
         .keys_counted_at(1)
         .acl(LIST)
         .doc("list", "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", "Pop elements from a list"),
-    CommandSpec::new("blpop", -3, blocks(blpop, false, -1))
+    CommandSpec::new("blpop", -3, blocks(bpop::<true>, false, -1))
         .flags(Flags::WRITE.or(Flags::NOSCRIPT).or(Flags::BLOCKING))
         .keys(1, -2, 1)
         .acl(LIST)
         .doc("list", "2.0.0", "O(N) where N is the number of provided keys.", "Remove and get the first element in a list, or block until one is available"),
-    CommandSpec::new("brpop", -3, blocks(brpop, false, -1))
+    CommandSpec::new("brpop", -3, blocks(bpop::<false>, false, -1))
         .flags(Flags::WRITE.or(Flags::NOSCRIPT).or(Flags::BLOCKING))
         .keys(1, -2, 1)
         .acl(LIST)
@@ -786,7 +741,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys(1, 2, 1)
         .acl(LIST)
         .doc("list", "2.2.0", "O(1)", "Pop an element from a list, push it to another list and return it; or block until one is available"),
-    CommandSpec::new("blmpop", -5, blocks(blmpop, false, 1))
+    CommandSpec::new("blmpop", -5, blocks(mpop::<2>, false, 1))
         .flags(Flags::WRITE.or(Flags::BLOCKING))
         .keys_counted_at(2)
         .acl(LIST)

@@ -170,7 +170,9 @@ pub fn first_to_pop<'a, T: ?Sized>(
 /// checked in Redis 7.0's order: `numkeys key [key ...] <side> [COUNT
 /// count]`, where `side` reads the side word (LEFT/RIGHT, MIN/MAX).
 /// Returns the position of the side word (the keys are `at + 1..` it), the
-/// side, and the count (1 by default); `Err` is the error to reply.
+/// side, and the count (1 by default); `Err` is the error to reply. The
+/// blocking forms' timeout before them (`at` 2) is checked after them, as
+/// Redis does.
 pub fn parse_mpop(
     argv: &[bytes::Bytes],
     at: usize,
@@ -199,6 +201,9 @@ pub fn parse_mpop(
         } else {
             return Err(syntax);
         }
+    }
+    if at > 1 {
+        crate::blocking::parse_timeout(&argv[1])?;
     }
     Ok((side_at, which, count.unwrap_or(1)))
 }

@@ -1056,27 +1056,6 @@ fn zdiffstore(
     algebra_store(ZOp::Diff, "zdiffstore", argv, sources, out)
 }
 
-/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count], checked in Redis
-/// 7.0's order (as LMPOP): pops from the first non-empty sorted set.
-fn zmpop(
-    argv: &[Bytes],
-    sources: &[Option<ValueRef<'_>>],
-    out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx<'_>,
-) -> Writes {
-    mpop(argv, 1, sources, out)
-}
-
-/// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
-fn bzmpop(
-    argv: &[Bytes],
-    sources: &[Option<ValueRef<'_>>],
-    out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx<'_>,
-) -> Writes {
-    mpop(argv, 2, sources, out)
-}
-
 /// MIN or MAX (any case): true for MAX.
 fn min_max(a: &[u8]) -> Option<bool> {
     if a.eq_ignore_ascii_case(b"MIN") {
@@ -1088,28 +1067,23 @@ fn min_max(a: &[u8]) -> Option<bool> {
     }
 }
 
-/// ZMPOP's arguments from `at` (the key count), and its pop. A timeout
-/// before them (BZMPOP) is checked after them, as Redis does.
-fn mpop(
+/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] (`AT` 1, where the
+/// key count is) and BZMPOP timeout numkeys ... (`AT` 2), checked in Redis
+/// 7.0's order (as LMPOP): pops from the first non-empty sorted set.
+fn mpop<const AT: usize>(
     argv: &[Bytes],
-    at: usize,
     sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
-    let parsed = super::parse_mpop(argv, at, min_max).and_then(|p| {
-        if at > 1 {
-            blocking::parse_timeout(&argv[1])?;
-        }
-        Ok(p)
-    });
-    let (where_at, max, count) = match parsed {
+    let (where_at, max, count) = match super::parse_mpop(argv, AT, min_max) {
         Ok(p) => p,
         Err(e) => {
             out.error(e.as_bytes());
             return Writes::none();
         }
     };
-    let (key, zset) = match super::first_to_pop(&argv[at + 1..where_at], sources, zset_source, out)
+    let (key, zset) = match super::first_to_pop(&argv[AT + 1..where_at], sources, zset_source, out)
     {
         Ok(found) => found,
         Err(writes) => return writes,
@@ -1134,14 +1108,14 @@ fn mpop(
     ])
 }
 
-/// BZPOPMIN and BZPOPMAX key [key ...] timeout, as Redis 7.0's
+/// BZPOPMIN and BZPOPMAX (`MAX`) key [key ...] timeout, as Redis 7.0's
 /// blockingGenericZpopCommand checks them: the timeout, then the keys in
 /// order until one holds a sorted set (a key of another type is an error).
-fn bzpop(
+fn bzpop<const MAX: bool>(
     argv: &[Bytes],
     sources: &[Option<ValueRef<'_>>],
     out: &mut ReplyWriter<'_>,
-    max: bool,
+    _cx: &GatherCx<'_>,
 ) -> Writes {
     let last = argv.len() - 1;
     if let Err(e) = blocking::parse_timeout(&argv[last]) {
@@ -1153,35 +1127,15 @@ fn bzpop(
         Err(writes) => return writes,
     };
     let len = zset.len();
-    let (lo, hi) = if max { (len - 1, len) } else { (0, 1) };
+    let (lo, hi) = if MAX { (len - 1, len) } else { (0, 1) };
     out.array(3);
     out.bulk(key);
-    zset.for_range(lo, hi, max, |m, s| {
+    zset.for_range(lo, hi, MAX, |m, s| {
         out.bulk(m);
         out.double(s);
     });
-    let pop: &'static [u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+    let pop: &'static [u8] = if MAX { b"ZPOPMAX" } else { b"ZPOPMIN" };
     Writes::one(vec![Bytes::from_static(pop), key.clone()])
-}
-
-/// BZPOPMIN key [key ...] timeout
-fn bzpopmin(
-    argv: &[Bytes],
-    sources: &[Option<ValueRef<'_>>],
-    out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx<'_>,
-) -> Writes {
-    bzpop(argv, sources, out, false)
-}
-
-/// BZPOPMAX key [key ...] timeout
-fn bzpopmax(
-    argv: &[Bytes],
-    sources: &[Option<ValueRef<'_>>],
-    out: &mut ReplyWriter<'_>,
-    _cx: &GatherCx<'_>,
-) -> Writes {
-    bzpop(argv, sources, out, true)
 }
 
 /// How the blocking sorted set commands block.
@@ -1474,22 +1428,22 @@ pub static COMMANDS: &[CommandSpec] = &[
         .keys_counted_at(2)
         .acl(ZSET)
         .doc(GROUP, "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", "Subtract multiple sorted sets and store the resulting sorted set in a new key"),
-    CommandSpec::new("zmpop", -4, Exec::Gather(zmpop))
+    CommandSpec::new("zmpop", -4, Exec::Gather(mpop::<1>))
         .flags(Flags::WRITE)
         .keys_counted_at(1)
         .acl(ZSET)
         .doc(GROUP, "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with scores in a sorted set"),
-    CommandSpec::new("bzpopmin", -3, blocks(bzpopmin, -1))
+    CommandSpec::new("bzpopmin", -3, blocks(bzpop::<false>, -1))
         .flags(Flags::WRITE.or(Flags::NOSCRIPT).or(Flags::BLOCKING).or(Flags::FAST))
         .keys(1, -2, 1)
         .acl(ZSET)
         .doc(GROUP, "5.0.0", "O(log(N)) with N being the number of elements in the sorted set.", "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available"),
-    CommandSpec::new("bzpopmax", -3, blocks(bzpopmax, -1))
+    CommandSpec::new("bzpopmax", -3, blocks(bzpop::<true>, -1))
         .flags(Flags::WRITE.or(Flags::NOSCRIPT).or(Flags::BLOCKING).or(Flags::FAST))
         .keys(1, -2, 1)
         .acl(ZSET)
         .doc(GROUP, "5.0.0", "O(log(N)) with N being the number of elements in the sorted set.", "Remove and return the member with the highest score from one or more sorted sets, or block until one is available"),
-    CommandSpec::new("bzmpop", -5, blocks(bzmpop, 1))
+    CommandSpec::new("bzmpop", -5, blocks(mpop::<2>, 1))
         .flags(Flags::WRITE.or(Flags::BLOCKING))
         .keys_counted_at(2)
         .acl(ZSET)
