@@ -275,13 +275,7 @@ fn attempt(
         out.truncate(start);
         return (Served::Done, Some(Part::Int(NOT_SERVED)));
     }
-    let mut ctx = ShardCtx {
-        shard,
-        db: op.db,
-        now_ms,
-        node,
-        client_id: op.client_id,
-    };
+    let mut ctx = ShardCtx::for_op(shard, node, op, now_ms);
     gather::apply(&mut ctx, &writes);
     (Served::Done, Some(Part::Reply(start..out.len())))
 }

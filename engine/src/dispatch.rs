@@ -470,13 +470,7 @@ fn run_command(
     out: &mut BytesMut,
 ) -> Part {
     let args = &args[op.args.clone()];
-    let mut ctx = ShardCtx {
-        shard,
-        db: op.db,
-        now_ms,
-        node,
-        client_id: op.client_id,
-    };
+    let mut ctx = ShardCtx::for_op(shard, node, op, now_ms);
     let start = out.len();
     let mut w = ReplyWriter::new(out, op.protocol);
     match op.spec.exec {

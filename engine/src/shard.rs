@@ -115,7 +115,23 @@ pub struct ShardCtx<'a> {
     pub client_id: u64,
 }
 
-impl ShardCtx<'_> {
+impl<'a> ShardCtx<'a> {
+    /// What `op` runs with on `shard` at `now_ms`.
+    pub fn for_op(
+        shard: &'a mut Shard,
+        node: &'a Node,
+        op: &crate::dispatch::Op,
+        now_ms: u64,
+    ) -> ShardCtx<'a> {
+        ShardCtx {
+            shard,
+            db: op.db,
+            now_ms,
+            node,
+            client_id: op.client_id,
+        }
+    }
+
     pub fn db(&mut self) -> &mut Db {
         &mut self.shard.dbs[self.db]
     }
