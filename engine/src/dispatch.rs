@@ -281,11 +281,12 @@ fn run_from(
 
 /// Evicts this shard's keys while the node is over maxmemory, and tells
 /// the connections whether the shard is full (see `evict.rs`); `fresh`
-/// adds up every core's memory counter first. Two loads when there is no
-/// limit.
+/// adds up every core's memory counter first. One comparison when there
+/// is no limit (a mark left from a limit is void: it names an older
+/// configuration).
 pub fn make_room(node: &Node, shard: &mut Shard, now_ms: u64, fresh: bool) -> evict::Outcome {
     let settings = node.eviction();
-    if settings.maxmemory == 0 && !node.global.full_shards.any() {
+    if settings.maxmemory == 0 {
         return evict::Outcome::Under;
     }
     let outcome = evict::enforce(shard, &settings, now_ms, fresh);
@@ -441,14 +442,6 @@ pub fn run_op(
         return Part::Reply(start..out.len());
     }
     let part = run_command(node, shard, now_ms, op, args, out);
-    // A full shard is under again as soon as a command freed enough.
-    if node
-        .global
-        .full_shards
-        .is_full(shard.id.0, node.config_epoch())
-    {
-        make_room(node, shard, now_ms, true);
-    }
     // As Redis, clients waiting on keys the command created are served
     // right after it; inside a transaction, when it lets go of them.
     if op.tx == TxId::NONE {

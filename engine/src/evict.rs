@@ -3,18 +3,17 @@
 //! The budget is the node's `maxmemory`, measured as Redis measures
 //! `used_memory`: bytes allocated and not freed, counted by the allocator
 //! (`alloc.rs`). Each shard enforces it on its own core, from its own
-//! keys: before every batch it runs and in its periodic task, while the
-//! node's used memory is over the limit it evicts the best candidate its
-//! policy finds among its keys. There is no global candidate list: as in
+//! keys: before every command that may grow memory and in its periodic
+//! task, while the node's used memory is over the limit it evicts the best
+//! candidate its policy finds among its keys. There is no global candidate list: as in
 //! Redis, candidates are sampled (`maxmemory-samples` keys per database
 //! per round) into a small pool that keeps the best [`POOL_SIZE`] seen.
 //!
 //! A shard's view of the node's used memory is the sum of every thread's
 //! counter as it last added them up, plus what its own counter (one cache
 //! line no other core writes) has moved since; it adds them up again when
-//! its own counter has moved by [`Evictor::slack`], and in every periodic
-//! run, so the view is off by at most a slack per core plus what other
-//! cores did since their last sum.
+//! its own counter has moved by [`Evictor::slack`], before it says "over"
+//! (other cores may have freed meanwhile), and in every periodic run.
 //!
 //! When the node is over the limit and a shard cannot evict (policy
 //! `noeviction`, no key with an expiry under a `volatile-*` policy, no key
@@ -22,15 +21,15 @@
 //! OOM error and marks itself full; while the node is over and a shard is
 //! marked (or the policy is `noeviction`), connections refuse such
 //! commands (and transactions) before they reach any shard, so that a
-//! transaction is refused whole. The mark goes when the shard
-//! finds the node under the limit again (after any command, while it is
-//! marked, and in its periodic run).
+//! transaction is refused whole. A mark counts only while the node is
+//! over; the shard clears it the next time it finds room (before its next
+//! command that may grow memory, or in its periodic run).
 
 use crate::alloc;
 use crate::keyspace::access::{self, Tracking};
 use crate::keyspace::{Db, Entry};
 use crate::shard::Shard;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Candidates the pool keeps (Redis's `EVPOOL_SIZE`).
@@ -424,63 +423,44 @@ fn random_victim(shard: &mut Shard, settings: &Settings) -> Option<(usize, Box<[
 /// connections that refuse commands on their behalf. A shard's mark
 /// names the configuration (its epoch) it was made under: a change of
 /// maxmemory or policy voids every mark until the shards look again.
-/// Written only when a shard's state changes.
+/// Written only when a shard's state changes; read only while the node is
+/// over the limit.
 pub struct FullShards {
     /// Per shard: 0, or 1 + the configuration epoch it was found full at.
     full: Box<[AtomicU64]>,
-    count: AtomicUsize,
+}
+
+/// A shard's mark for `full` under configuration `epoch`.
+fn mark(full: bool, epoch: u64) -> u64 {
+    if full {
+        epoch.wrapping_add(1).max(1)
+    } else {
+        0
+    }
 }
 
 impl FullShards {
     pub fn new(shards: usize) -> FullShards {
         FullShards {
             full: (0..shards).map(|_| AtomicU64::new(0)).collect(),
-            count: AtomicUsize::new(0),
         }
     }
 
     /// Records whether shard `shard` is full under configuration `epoch`.
     pub fn set(&self, shard: usize, full: bool, epoch: u64) {
-        let Some(mark) = self.full.get(shard) else {
+        let Some(m) = self.full.get(shard) else {
             return;
         };
-        let new = if full {
-            epoch.wrapping_add(1).max(1)
-        } else {
-            0
-        };
-        let old = mark.load(Ordering::Relaxed);
-        if old == new {
-            return;
+        let new = mark(full, epoch);
+        if m.load(Ordering::Relaxed) != new {
+            m.store(new, Ordering::Relaxed);
         }
-        mark.store(new, Ordering::Relaxed);
-        match (old != 0, full) {
-            (false, true) => {
-                self.count.fetch_add(1, Ordering::Relaxed);
-            }
-            (true, false) => {
-                self.count.fetch_sub(1, Ordering::Relaxed);
-            }
-            _ => {}
-        }
-    }
-
-    /// Whether any shard is marked full (one load: the common answer is no).
-    pub fn any(&self) -> bool {
-        self.count.load(Ordering::Relaxed) > 0
-    }
-
-    /// Whether shard `shard` was found full under configuration `epoch`.
-    pub fn is_full(&self, shard: usize, epoch: u64) -> bool {
-        self.full.get(shard).is_some_and(|m| {
-            let mark = m.load(Ordering::Relaxed);
-            mark != 0 && mark == epoch.wrapping_add(1).max(1)
-        })
     }
 
     /// Whether some shard was found full under configuration `epoch`.
     pub fn any_full(&self, epoch: u64) -> bool {
-        self.any() && (0..self.full.len()).any(|s| self.is_full(s, epoch))
+        let full = mark(true, epoch);
+        self.full.iter().any(|m| m.load(Ordering::Relaxed) == full)
     }
 }
 
@@ -540,20 +520,20 @@ mod tests {
     }
 
     #[test]
-    fn full_shards_are_counted_once() {
+    fn full_marks_name_their_configuration() {
         let f = FullShards::new(3);
-        assert!(!f.any());
+        assert!(!f.any_full(7));
         f.set(1, true, 7);
         f.set(1, true, 7);
-        assert!(f.any() && f.is_full(1, 7) && !f.is_full(0, 7));
+        assert!(f.any_full(7));
         // A mark made under another configuration does not count.
-        assert!(!f.is_full(1, 8) && !f.any_full(8) && f.any_full(7));
+        assert!(!f.any_full(8));
         f.set(2, true, 7);
         f.set(1, false, 7);
-        assert!(f.any());
+        assert!(f.any_full(7));
         f.set(2, false, 7);
-        assert!(!f.any());
+        assert!(!f.any_full(7));
         f.set(9, true, 7);
-        assert!(!f.any());
+        assert!(!f.any_full(7));
     }
 }
