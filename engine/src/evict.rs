@@ -222,32 +222,13 @@ impl Evictor {
         if self.pool.iter().any(|c| c.db == db && *c.key == *key) {
             return;
         }
-        let at = self.pool.partition_point(|c| c.score < score);
+        let mut at = self.pool.partition_point(|c| c.score < score);
         if self.pool.len() == POOL_SIZE {
             self.pool.remove(0);
-            self.pool.insert(
-                at - 1,
-                Candidate {
-                    score,
-                    db,
-                    key: key.into(),
-                },
-            );
-        } else {
-            self.pool.insert(
-                at,
-                Candidate {
-                    score,
-                    db,
-                    key: key.into(),
-                },
-            );
+            at -= 1;
         }
-    }
-
-    /// Forgets the candidates (their keys may be gone: FLUSHALL, SWAPDB).
-    pub fn forget(&mut self) {
-        self.pool.clear();
+        let key = key.into();
+        self.pool.insert(at, Candidate { score, db, key });
     }
 }
 
@@ -278,24 +259,19 @@ pub fn enforce(shard: &mut Shard, settings: &Settings, now_ms: u64, fresh: bool)
     if settings.maxmemory == 0 {
         return Outcome::Under;
     }
-    // Other cores may have freed memory since this one last looked:
-    // `over` sums again before it says yes.
-    let over = if fresh {
-        shard.evictor.used(settings.maxmemory, true) > settings.maxmemory
-    } else {
-        shard.evictor.over(settings.maxmemory)
-    };
-    if !over {
+    if fresh {
+        shard.evictor.used(settings.maxmemory, true);
+    }
+    if !shard.evictor.over(settings.maxmemory) {
         return Outcome::Under;
     }
-    let mut used = shard.evictor.used(settings.maxmemory, false);
     if settings.policy == Policy::NoEviction {
         return Outcome::Full;
     }
     let limit = settings.time_limit();
     let start = Instant::now();
     let mut evicted = 0u32;
-    while used > settings.maxmemory {
+    loop {
         let victim = match settings.policy {
             Policy::AllKeysRandom | Policy::VolatileRandom => random_victim(shard, settings),
             _ => pooled_victim(shard, settings, now_ms),
@@ -307,16 +283,29 @@ pub fn enforce(shard: &mut Shard, settings: &Settings, now_ms: u64, fresh: bool)
             shard.evictor.evicted_keys += 1;
             evicted += 1;
         }
-        used = shard.evictor.used(settings.maxmemory, false);
+        if shard.evictor.used(settings.maxmemory, false) <= settings.maxmemory {
+            return Outcome::Under;
+        }
         if evicted.is_multiple_of(TIME_CHECK_EVERY) && limit.is_some_and(|l| start.elapsed() >= l) {
-            return if used > settings.maxmemory {
-                Outcome::Running
-            } else {
-                Outcome::Under
-            };
+            return Outcome::Running;
         }
     }
-    Outcome::Under
+}
+
+/// How many of `d`'s entries to visit to meet `wanted` keys the policy may
+/// evict (only those with an expiry when `volatile_only`) on average, at
+/// most [`VOLATILE_SAMPLE_MAX`]; `None` when `d` has none.
+fn visits_for(d: &Db, volatile_only: bool, wanted: usize) -> Option<usize> {
+    let eligible = if volatile_only {
+        d.volatile_len()
+    } else {
+        d.len()
+    };
+    (eligible > 0).then(|| {
+        wanted
+            .saturating_mul(d.len().div_ceil(eligible))
+            .min(VOLATILE_SAMPLE_MAX)
+    })
 }
 
 /// The best candidate of the pool after rounds of sampling every
@@ -335,19 +324,9 @@ fn pooled_victim(
         let mut round = 0;
         for db in 0..shard.dbs.len() {
             let d = &shard.dbs[db];
-            let eligible = if volatile_only {
-                d.volatile_len()
-            } else {
-                d.len()
-            };
-            if eligible == 0 {
+            let Some(visits) = visits_for(d, volatile_only, settings.samples) else {
                 continue;
-            }
-            // Enough entries to meet `samples` eligible keys on average.
-            let visits = settings
-                .samples
-                .saturating_mul(d.len().div_ceil(eligible))
-                .min(VOLATILE_SAMPLE_MAX);
+            };
             round = round.max(visits);
             let seed = shard.evictor.next_seed();
             let evictor = &mut shard.evictor;
@@ -384,26 +363,13 @@ fn random_victim(shard: &mut Shard, settings: &Settings) -> Option<(usize, Box<[
     for _ in 0..dbs {
         let db = shard.evictor.next_db % dbs;
         shard.evictor.next_db = shard.evictor.next_db.wrapping_add(1);
-        let eligible = {
-            let d: &Db = &shard.dbs[db];
-            if volatile_only {
-                d.volatile_len()
-            } else {
-                d.len()
-            }
-        };
-        if eligible == 0 {
+        let Some(visits) = visits_for(&shard.dbs[db], volatile_only, 1) else {
             continue;
-        }
+        };
         let mut visited = 0;
         while visited < VOLATILE_SAMPLE_MAX {
             let seed = shard.evictor.next_seed();
             let d = &shard.dbs[db];
-            let visits = if volatile_only {
-                d.len().div_ceil(eligible).min(VOLATILE_SAMPLE_MAX)
-            } else {
-                1
-            };
             let mut found = None;
             d.sample(seed, visits, |e| {
                 if found.is_none() && (!volatile_only || e.expire_at_ms().is_some()) {

@@ -45,7 +45,6 @@ fn flush(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>, all:
     } else {
         ctx.db..ctx.db + 1
     };
-    ctx.shard.evictor.forget();
     if background {
         for i in range {
             let keys = ctx.shard.dbs[i].len();
