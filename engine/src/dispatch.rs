@@ -365,7 +365,9 @@ fn run_ops(
                 Part::Entry(entry.map(Box::new))
             }
             OpKind::Exists => Part::Int(i64::from(shard.dbs[op.db].contains(&args[0], now_ms))),
-            OpKind::Delete => Part::Int(i64::from(shard.dbs[op.db].delete(&args[0], now_ms))),
+            OpKind::Delete => Part::Int(i64::from(
+                shard.dbs[op.db].delete(&args[0], now_ms).is_some(),
+            )),
             OpKind::Put => {
                 if let Some(at) = batch.values.iter().position(|v| v.0 == i) {
                     let (_, value, expire_at_ms) = batch.values.swap_remove(at);

@@ -15,29 +15,22 @@ use bytes::Bytes;
 use shoal_proto::ReplyWriter;
 
 /// DEL key [key ...] (and UNLINK) — this shard's keys.
-fn del(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) -> Part {
-    remove_keys(ctx, argv, out, false)
+fn del(ctx: &mut ShardCtx<'_>, argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> Part {
+    remove_keys(ctx, argv, false)
 }
 
 /// UNLINK key [key ...] — as DEL, but a value that takes more than
 /// `LAZYFREE_THRESHOLD` allocations to free is freed in the background.
-fn unlink(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) -> Part {
-    remove_keys(ctx, argv, out, true)
+fn unlink(ctx: &mut ShardCtx<'_>, argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> Part {
+    remove_keys(ctx, argv, true)
 }
 
-fn remove_keys(
-    ctx: &mut ShardCtx<'_>,
-    argv: &[Bytes],
-    _out: &mut ReplyWriter<'_>,
-    lazy: bool,
-) -> Part {
+/// DEL or UNLINK (`lazy`) of the keys in `argv[1..]`: how many were live.
+fn remove_keys(ctx: &mut ShardCtx<'_>, argv: &[Bytes], lazy: bool) -> Part {
     let now = ctx.now_ms;
     let mut deleted = 0;
     for key in &argv[1..] {
-        if !ctx.db().contains(key, now) {
-            continue;
-        }
-        if let Some(entry) = ctx.db().remove(key) {
+        if let Some(entry) = ctx.db().delete(key, now) {
             if lazy && entry.value().free_effort() > crate::lazyfree::LAZYFREE_THRESHOLD {
                 crate::lazyfree::free_later(Box::new(entry), 1);
             }
@@ -401,7 +394,7 @@ const POLICY_SWITCH_NOTE: &str = "Please note that when switching between polici
 /// OBJECT FREQ key — the key's LFU counter, decayed to now; only under an
 /// LFU policy.
 fn object_freq(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
-    let (now, settings) = (ctx.now_ms, ctx.node.config().eviction());
+    let (now, settings) = (ctx.now_ms, ctx.node.eviction());
     let Some(e) = ctx.db().get_untouched(&argv[2], now) else {
         return out.null();
     };
@@ -416,7 +409,7 @@ fn object_freq(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
 /// OBJECT IDLETIME key — seconds since the key was last used; not under
 /// an LFU policy.
 fn object_idletime(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) {
-    let (now, lfu) = (ctx.now_ms, ctx.node.config().maxmemory_policy.is_lfu());
+    let (now, lfu) = (ctx.now_ms, ctx.node.eviction().policy.is_lfu());
     let Some(e) = ctx.db().get_untouched(&argv[2], now) else {
         return out.null();
     };

@@ -453,9 +453,9 @@ impl Db {
     /// The live entry for `key`, stamped as used (Redis's `lookupKey`);
     /// an expired one is removed first.
     pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
-        let access = self.access.clone();
-        let entry = self.get_untouched(key, now_ms)?;
-        stamp(&access, entry, now_ms);
+        let (entry, access) = self.find(key, now_ms);
+        let entry = entry?;
+        stamp(access, entry, now_ms);
         Some(entry)
     }
 
@@ -463,10 +463,17 @@ impl Db {
     /// `LOOKUP_NOTOUCH`: TYPE, EXISTS, TTL, OBJECT); an expired one is
     /// removed first.
     pub fn get_untouched(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
-        match self.table.get_mut_unless(key, |e| e.is_expired(now_ms))? {
-            Ok(entry) => Some(entry),
+        self.find(key, now_ms).0
+    }
+
+    /// The live entry for `key` (an expired one is removed first), and the
+    /// access tracking to stamp it with.
+    fn find(&mut self, key: &[u8], now_ms: u64) -> (Option<&mut Entry>, &Access) {
+        let found = match self.table.get_mut_unless(key, |e| e.is_expired(now_ms)) {
+            None => None,
+            Some(Ok(entry)) => Some(entry),
             // An expired entry had an expiry, so it was counted as volatile.
-            Err(_expired) => {
+            Some(Err(_expired)) => {
                 self.volatile -= 1;
                 self.expired_total += 1;
                 touch_watched(&mut self.watched, &mut self.touch_seq, key);
@@ -474,7 +481,8 @@ impl Db {
                     .emit(self.index, notify::EXPIRED, "expired", key);
                 None
             }
-        }
+        };
+        (found, &self.access)
     }
 
     /// Hints the cache to load the entries of `keys` (see `Table::prefetch`).
@@ -641,9 +649,11 @@ impl Db {
         self.remove(key).map(Entry::into_parts)
     }
 
-    /// Removes a live key; returns whether one was removed.
-    pub fn delete(&mut self, key: &[u8], now_ms: u64) -> bool {
-        self.get(key, now_ms).is_some() && self.remove(key).is_some()
+    /// Removes a live key (not a use); gives its entry.
+    pub fn delete(&mut self, key: &[u8], now_ms: u64) -> Option<Entry> {
+        self.contains(key, now_ms)
+            .then(|| self.remove(key))
+            .flatten()
     }
 
     /// Touches the watched keys that exist here or in `other` (Redis's
@@ -822,7 +832,7 @@ mod tests {
         }
         // A key that is a prefix of another is a different key.
         assert!(d.get(&keys[2][..21], 0).is_none());
-        assert!(d.delete(&keys[3], 0));
+        assert!(d.delete(&keys[3], 0).is_some());
         assert!(d.get(&keys[3], 0).is_none());
         assert_eq!(d.len(), keys.len() - 1);
         d.verify_invariants();
