@@ -48,6 +48,13 @@ pub enum Part {
 /// What one core reports for INFO.
 #[derive(Debug, Default, Clone)]
 pub struct InfoPart {
+    /// The core that answered.
+    pub shard: usize,
+    /// Clients connected to this core.
+    pub clients: usize,
+    /// What this core's thread has allocated and not freed (an estimate of
+    /// its share: a block freed by another core counts there).
+    pub used_memory: isize,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub expired_keys: u64,

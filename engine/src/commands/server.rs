@@ -106,6 +106,9 @@ fn info(ctx: &mut ShardCtx<'_>, _argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> 
     let stats = &ctx.node.stats;
     let shard = &*ctx.shard;
     Part::Info(Box::new(InfoPart {
+        shard: shard.id.0,
+        clients: ctx.node.clients.borrow().len(),
+        used_memory: crate::alloc::this_thread(),
         keyspace_hits: shard.stats.keyspace_hits,
         keyspace_misses: shard.stats.keyspace_misses,
         expired_keys: shard.expired_keys(),
@@ -149,13 +152,25 @@ fn human_bytes(n: usize) -> String {
     }
 }
 
-const INFO_DEFAULT: &[&str] = &["server", "clients", "memory", "stats", "cpu", "keyspace"];
+/// Redis 7.0's default sections that Shoal has.
+const INFO_DEFAULT: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "keyspace",
+];
 
 /// Builds the INFO text from every core's part.
 fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
     let mut total = InfoPart::default();
+    let mut cores: Vec<&InfoPart> = Vec::new();
     for (_, p) in parts.iter() {
         if let Part::Info(i) = p {
+            cores.push(i);
             total.keyspace_hits += i.keyspace_hits;
             total.keyspace_misses += i.keyspace_misses;
             total.expired_keys += i.expired_keys;
@@ -256,6 +271,14 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
             ),
         );
     }
+    if want("persistence") {
+        // Nothing is persisted yet (see README): the fields Redis reports
+        // with RDB saving and the AOF off.
+        section(
+            "Persistence",
+            "loading:0\r\nasync_loading:0\r\nrdb_bgsave_in_progress:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n".into(),
+        );
+    }
     if want("stats") {
         section(
             "Stats",
@@ -277,6 +300,12 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
             ),
         );
     }
+    if want("replication") {
+        section(
+            "Replication",
+            "role:master\r\nconnected_slaves:0\r\n".into(),
+        );
+    }
     if want("cpu") {
         let (sys, user) = cpu_seconds();
         section(
@@ -292,6 +321,32 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
             }
         }
         section("Keyspace", b);
+    }
+    if want("shards") {
+        cores.sort_by_key(|c| c.shard);
+        let mut b = String::new();
+        for c in &cores {
+            let (keys, expires) = c
+                .keyspace
+                .iter()
+                .fold((0, 0), |(k, e), d| (k + d.0, e + d.1));
+            let _ = write!(
+                b,
+                "shard{}:keys={keys},expires={expires},used_memory={},connected_clients={},total_commands_processed={},instantaneous_ops_per_sec={},total_net_input_bytes={},total_net_output_bytes={},keyspace_hits={},keyspace_misses={},expired_keys={},evicted_keys={}\r\n",
+                c.shard,
+                c.used_memory,
+                c.clients,
+                c.commands_processed,
+                c.rates[0] as u64,
+                c.net_input_bytes,
+                c.net_output_bytes,
+                c.keyspace_hits,
+                c.keyspace_misses,
+                c.expired_keys,
+                c.evicted_keys,
+            );
+        }
+        section("Shards", b);
     }
     out.verbatim(b"txt", text.as_bytes());
 }
