@@ -95,6 +95,15 @@ pub struct Config {
     pub maxmemory_eviction_tenacity: u32,
     pub lfu_log_factor: u32,
     pub lfu_decay_time: u32,
+    /// `slowlog-log-slower-than` (µs; negative: off) and `slowlog-max-len`.
+    pub slowlog_log_slower_than: i64,
+    pub slowlog_max_len: usize,
+    /// `latency-monitor-threshold` (ms; 0: off).
+    pub latency_monitor_threshold: u64,
+    /// `latency-tracking`: a latency histogram per command.
+    pub latency_tracking: bool,
+    /// `latency-tracking-info-percentiles`, as INFO latencystats reports.
+    pub latency_tracking_info_percentiles: Vec<f64>,
 }
 
 impl Default for Config {
@@ -139,11 +148,25 @@ impl Default for Config {
             maxmemory_eviction_tenacity: 10,
             lfu_log_factor: 10,
             lfu_decay_time: 1,
+            slowlog_log_slower_than: 10_000,
+            slowlog_max_len: 128,
+            latency_monitor_threshold: 0,
+            latency_tracking: true,
+            latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
         }
     }
 }
 
 impl Config {
+    /// What the command statistics, slow log and latency monitor follow.
+    pub fn monitoring(&self) -> crate::cmdstats::Settings {
+        crate::cmdstats::Settings {
+            slowlog_us: self.slowlog_log_slower_than,
+            latency_ms: self.latency_monitor_threshold,
+            tracking: self.latency_tracking,
+        }
+    }
+
     /// What eviction follows.
     pub fn eviction(&self) -> evict::Settings {
         evict::Settings {
@@ -258,6 +281,35 @@ fn signed_in(args: &[String], min: i64, max: i64) -> Result<i64, String> {
         ));
     }
     Ok(n)
+}
+
+/// `latency-tracking-info-percentiles`: numbers from 0 to 100, as
+/// Redis's setter checks them (one empty argument: none).
+fn set_latency_tracking_info_percentiles(c: &mut Config, args: &[String]) -> Result<(), String> {
+    let words: Vec<&str> = args.iter().flat_map(|a| a.split_whitespace()).collect();
+    let mut percentiles = Vec::with_capacity(words.len());
+    for w in words {
+        let p: f64 = w
+            .parse()
+            .ok()
+            .filter(|p: &f64| !p.is_nan())
+            .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
+        if !(0.0..=100.0).contains(&p) {
+            return Err(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                    .into(),
+            );
+        }
+        percentiles.push(p);
+    }
+    c.latency_tracking_info_percentiles = percentiles;
+    Ok(())
+}
+
+/// A percentile as Redis prints it: `%f` without trailing zeros (99.9, 50).
+pub fn percentile_text(p: f64) -> String {
+    let s = format!("{p:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// `list-max-listpack-size`: any int, as in Redis (a list clamps it to
@@ -650,6 +702,54 @@ pub static SETTINGS: &[Setting] = &[
             c.lfu_log_factor = int_in(a, 0, i32::MAX as u64)? as u32;
             Ok(())
         },
+        mutable: true,
+    },
+    Setting {
+        name: "slowlog-log-slower-than",
+        get: |c| c.slowlog_log_slower_than.to_string(),
+        set: |c, a| {
+            c.slowlog_log_slower_than = signed_in(a, -1, i64::MAX)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "slowlog-max-len",
+        get: |c| c.slowlog_max_len.to_string(),
+        set: |c, a| {
+            c.slowlog_max_len = int_in(a, 0, i64::MAX as u64)? as usize;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "latency-monitor-threshold",
+        get: |c| c.latency_monitor_threshold.to_string(),
+        set: |c, a| {
+            c.latency_monitor_threshold = int_in(a, 0, i64::MAX as u64)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "latency-tracking",
+        get: |c| yn(c.latency_tracking),
+        set: |c, a| {
+            c.latency_tracking = yes_no(a)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Setting {
+        name: "latency-tracking-info-percentiles",
+        get: |c| {
+            c.latency_tracking_info_percentiles
+                .iter()
+                .map(|p| percentile_text(*p))
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+        set: set_latency_tracking_info_percentiles,
         mutable: true,
     },
     Setting {

@@ -38,6 +38,13 @@ pub enum Part {
     Entry(Option<Box<(Value, u64)>>),
     /// WATCH: what the shard saw of each key.
     Watch(Vec<WatchMark>),
+    /// SLOWLOG GET: a core's newest slow-log entries.
+    Slow(Vec<crate::slowlog::SlowEntry>),
+    /// LATENCY: a core's latency monitor events.
+    Latency(Box<crate::latency::LatencyMonitor>),
+    /// LATENCY HISTOGRAM: a core's per-command figures, by
+    /// [`crate::command::table::index`].
+    Commands(Vec<(usize, crate::cmdstats::CommandStat)>),
     /// RANDOMKEY: the shard's key count and one random key.
     RandomKey {
         count: usize,
@@ -55,6 +62,12 @@ pub struct InfoPart {
     /// What this core's thread has allocated and not freed (an estimate of
     /// its share: a block freed by another core counts there).
     pub used_memory: isize,
+    /// Per-command figures (only when INFO asks for them), by
+    /// [`crate::command::table::index`].
+    pub commands: Vec<(usize, crate::cmdstats::CommandStat)>,
+    /// Error replies by code, and in all.
+    pub errors: Vec<(Box<[u8]>, u64)>,
+    pub error_replies: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub expired_keys: u64,
@@ -194,12 +207,16 @@ impl OpHead {
 pub struct Sink {
     pub out: BytesMut,
     pub parts: Vec<Part>,
+    /// Ops slow enough for the slow log: (op index, microseconds). The
+    /// connection logs them (it knows its client; see `cmdstats.rs`).
+    pub slow: Vec<(usize, u64)>,
 }
 
 impl Sink {
     pub fn clear(&mut self) {
         self.out.clear();
         self.parts.clear();
+        self.slow.clear();
     }
     pub fn bytes(&self, r: &Range<usize>) -> &[u8] {
         self.out.get(r.clone()).unwrap_or(&[])
@@ -323,6 +340,9 @@ fn run_ops(
         if op.kind == OpKind::Command && !aborted && !shard.locks.any_held() {
             let part = run_op(node, shard, now_ms, op, &batch.args, &mut sink.out);
             sink.parts.push(part);
+            if let Some(micros) = node.slow.take() {
+                sink.slow.push((i, micros));
+            }
             continue;
         }
         if shard.locks.blocks(op, args) {
@@ -398,6 +418,9 @@ fn run_ops(
             }
         };
         sink.parts.push(part);
+        if let Some(micros) = node.slow.take() {
+            sink.slow.push((i, micros));
+        }
     }
     Ok(released)
 }
@@ -448,9 +471,14 @@ pub fn run_op(
     {
         let start = out.len();
         ReplyWriter::new(out, op.protocol).error(evict::OOM_ERROR.as_bytes());
+        let mut stats = node.cmdstats.borrow_mut();
+        stats.rejected(op.spec);
+        stats.error(evict::OOM_ERROR.as_bytes());
         return Part::Reply(start..out.len());
     }
+    let start = node.clock.raw();
     let part = run_command(node, shard, now_ms, op, args, out);
+    crate::cmdstats::record(node, op, &part, out, start);
     // As Redis, clients waiting on keys the command created are served
     // right after it; inside a transaction, when it lets go of them.
     if op.tx == TxId::NONE {

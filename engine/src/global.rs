@@ -29,6 +29,10 @@ pub struct Global {
     /// The most `used_memory` seen (sampled by every core's periodic task
     /// and by INFO).
     used_memory_peak: AtomicUsize,
+    /// The clock commands are timed with (calibrated once).
+    pub clock: quanta::Clock,
+    /// The next slow-log entry's id (ids are the node's, in order).
+    next_slowlog_id: AtomicU64,
 }
 
 impl Global {
@@ -58,6 +62,8 @@ impl Global {
             rejected_connections: AtomicU64::new(0),
             full_shards: FullShards::new(shard_count),
             used_memory_peak: AtomicUsize::new(0),
+            clock: quanta::Clock::new(),
+            next_slowlog_id: AtomicU64::new(0),
         }
     }
 
@@ -107,6 +113,10 @@ impl Global {
 
     pub fn next_client_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn next_slowlog_id(&self) -> u64 {
+        self.next_slowlog_id.fetch_add(1, Ordering::Relaxed)
     }
 
     pub fn request_shutdown(&self) {

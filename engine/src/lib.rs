@@ -24,6 +24,7 @@
 pub mod alloc;
 pub mod blocking;
 pub mod client;
+pub mod cmdstats;
 pub mod command;
 pub mod commands;
 pub mod config;
@@ -32,6 +33,7 @@ pub mod dispatch;
 pub mod evict;
 pub mod global;
 pub mod keyspace;
+pub mod latency;
 pub mod lazyfree;
 pub mod limits;
 pub mod node;
@@ -39,6 +41,7 @@ pub mod notify;
 pub mod pubsub;
 pub mod runtime;
 pub mod shard;
+pub mod slowlog;
 pub mod txn;
 
 /// The Redis version Shoal reports to clients (HELLO, INFO), for the

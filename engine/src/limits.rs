@@ -73,3 +73,12 @@ pub const LIST_NODE_COUNT_MAX: i64 = (1 << 15) - 1;
 /// kept small: 10 MiB a core would make an empty server hold more memory
 /// than a small maxmemory allows.
 pub const EXECUTOR_IO_MEMORY: usize = 256 * 1024;
+
+/// A slow-log entry keeps at most this many arguments (Redis's
+/// `SLOWLOG_ENTRY_MAX_ARGC`)...
+pub const SLOWLOG_ARGS_MAX: usize = 32;
+/// ...each cut to this many bytes (`SLOWLOG_ENTRY_MAX_STRING`).
+pub const SLOWLOG_ARG_LEN_MAX: usize = 128;
+/// Seconds of history the latency monitor keeps per event (Redis's
+/// `LATENCY_TS_LEN`).
+pub const LATENCY_HISTORY_LEN: usize = 160;

@@ -3,14 +3,17 @@
 //! is shared by that thread's tasks through `Rc`.
 
 use crate::client::ClientRegistry;
+use crate::cmdstats::{self, CommandStats};
 use crate::config::Config;
 use crate::evict;
 use crate::global::Global;
 use crate::keyspace::access::Access;
+use crate::latency::LatencyMonitor;
 use crate::notify::{Notifier, Outbox};
 use crate::pubsub::PubSub;
 use crate::runtime::Peers;
 use crate::shard::{Shard, ShardId};
+use crate::slowlog::SlowLog;
 use crate::txn::TxId;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -102,6 +105,17 @@ pub struct Node {
     /// Keyspace event messages for the other cores.
     pub outbox: Outbox,
     pub stats: NodeStats,
+    /// What this core recorded of the commands it ran (see `cmdstats.rs`).
+    pub cmdstats: RefCell<CommandStats>,
+    /// The slow commands of this core's clients.
+    pub slowlog: RefCell<SlowLog>,
+    /// This core's latency monitor events.
+    pub latency: RefCell<LatencyMonitor>,
+    /// The duration (µs) of the last command run on this shard, when it
+    /// belongs in the slow log; taken by whoever knows the client.
+    pub slow: Cell<Option<u64>>,
+    /// Times commands (the TSC where the kernel trusts it).
+    pub clock: quanta::Clock,
     /// Links to the other cores; `None` when this is the only one.
     pub peers: Option<Peers>,
     /// This core's own copy: reading it touches no memory other cores
@@ -110,6 +124,8 @@ pub struct Node {
     /// The eviction settings of `config`, read before every command that
     /// may grow memory.
     eviction: Cell<evict::Settings>,
+    /// The monitoring settings of `config`, read around every command.
+    monitoring: Cell<cmdstats::Settings>,
     /// Transactions this core has coordinated.
     tx_seq: Cell<u64>,
 }
@@ -138,9 +154,15 @@ impl Node {
             access,
             outbox: Outbox::default(),
             stats: NodeStats::default(),
+            cmdstats: RefCell::new(CommandStats::default()),
+            slowlog: RefCell::new(SlowLog::default()),
+            latency: RefCell::new(LatencyMonitor::default()),
+            slow: Cell::new(None),
+            clock: global.clock.clone(),
             peers,
             config: RefCell::new((global.config_epoch(), Rc::new(Config::clone(&config)))),
             eviction: Cell::new(config.eviction()),
+            monitoring: Cell::new(config.monitoring()),
             tx_seq: Cell::new(0),
             global,
         })
@@ -180,6 +202,11 @@ impl Node {
         self.eviction.get()
     }
 
+    /// The monitoring settings (as `config().monitoring()`).
+    pub fn monitoring(&self) -> cmdstats::Settings {
+        self.monitoring.get()
+    }
+
     /// The epoch of this core's copy of the configuration.
     pub fn config_epoch(&self) -> u64 {
         self.config.borrow().0
@@ -203,6 +230,7 @@ impl Node {
             let eviction = cached.1.eviction();
             self.access.set_tracking(eviction.tracking());
             self.eviction.set(eviction);
+            self.monitoring.set(cached.1.monitoring());
         }
     }
 }

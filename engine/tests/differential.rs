@@ -4214,3 +4214,86 @@ fn commands_processed_counts_as_redis_does() {
     };
     assert_eq!(count(shoal.port), count(redis.port));
 }
+
+/// INFO commandstats (calls, rejected and failed calls per command),
+/// errorstats and total_error_replies after the same mixed sequence (on
+/// two shards: split, forwarded and coordinated commands), as redis-server
+/// counts them. Times differ; counts must not.
+#[test]
+fn command_and_error_stats_count_as_redis_does() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let stats = |port: u16| -> (Vec<String>, Vec<String>) {
+        let mut conn = Conn::connect(port);
+        let reset = c!["CONFIG", "RESETSTAT"];
+        conn.cmd(&reset);
+        let keys: Vec<String> = (0..16).map(|i| format!("cs{i}")).collect();
+        let mut mset = c!["MSET"];
+        for k in &keys {
+            mset.extend(c![k, "1"]);
+        }
+        let mut mget = c!["MGET"];
+        mget.extend(keys.iter().map(|k| k.as_bytes().to_vec()));
+        for step in [
+            mset,
+            mget,
+            c!["SET", "cs-a", "1"],
+            c!["GET", "cs-a"],
+            c!["LPUSH", "cs-a", "x"],
+            c!["GET"],
+            c!["CONFIG"],
+            c!["CONFIG", "NOSUCH"],
+            c!["NOSUCHCOMMAND", "x"],
+            c!["INCR", "cs-list"],
+            c!["RPUSH", "cs-list", "x"],
+            c!["INCR", "cs-list"],
+            c!["BLPOP", "cs-none", "cs-list", "0"],
+            c!["RENAME", "cs-none", "cs-other"],
+            c!["MULTI"],
+            c!["SET", "cs1", "2"],
+            c!["INCR", "cs-a"],
+            c!["MGET", "cs2", "cs3", "cs4"],
+            c!["EXEC"],
+            c!["MULTI"],
+            c!["SET", "cs1"],
+            c!["EXEC"],
+            c!["EXEC"],
+            c!["OBJECT", "FREQ", "cs1"],
+            c!["ECHO", "x"],
+            c!["CLIENT", "SETNAME", "a b"],
+            c!["SELECT", "99"],
+        ] {
+            conn.cmd(&step);
+        }
+        let info = c!["INFO", "commandstats", "errorstats", "stats"];
+        let info = String::from_utf8_lossy(&conn.cmd(&info)).into_owned();
+        let mut commands: Vec<String> = info
+            .lines()
+            .filter_map(|l| l.strip_prefix("cmdstat_"))
+            .filter(|l| !l.starts_with("info:") && !l.starts_with("config|resetstat:"))
+            .map(|l| {
+                // name:calls=..,usec=..,usec_per_call=..,rejected_calls=..,failed_calls=..
+                let (name, fields) = l.split_once(':').unwrap();
+                let keep: Vec<&str> = fields
+                    .split(',')
+                    .filter(|f| !f.starts_with("usec"))
+                    .collect();
+                format!("{name}:{}", keep.join(","))
+            })
+            .collect();
+        commands.sort();
+        let mut errors: Vec<String> = info
+            .lines()
+            .filter(|l| l.starts_with("errorstat_") || l.starts_with("total_error_replies:"))
+            .map(String::from)
+            .collect();
+        errors.sort();
+        (commands, errors)
+    };
+    let expected = stats(redis.port);
+    for threads in ["1", "2"] {
+        let shoal = Server::start(&["--threads", threads]);
+        assert_eq!(stats(shoal.port), expected, "{threads} threads");
+    }
+}

@@ -342,6 +342,14 @@ pub struct CommandSpec {
 }
 
 impl CommandSpec {
+    /// Whether shards run parts of it that a merge combines.
+    pub fn is_split(&self) -> bool {
+        matches!(
+            self.exec,
+            Exec::PerKey { .. } | Exec::AllShards { .. } | Exec::Guarded { .. }
+        )
+    }
+
     /// A command with no flags, no keys and no documentation yet; chain the
     /// builders below in the family's table.
     pub const fn new(name: &'static str, arity: i32, exec: Exec) -> CommandSpec {

@@ -10,10 +10,11 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Every family's commands, in the order `COMMAND` lists them.
-fn families() -> [&'static [CommandSpec]; 13] {
+fn families() -> [&'static [CommandSpec]; 14] {
     [
         commands::connection::COMMANDS,
         commands::server::COMMANDS,
+        commands::diagnostics::COMMANDS,
         commands::strings::COMMANDS,
         commands::bitmaps::COMMANDS,
         commands::hashes::COMMANDS,
@@ -31,6 +32,10 @@ fn families() -> [&'static [CommandSpec]; 13] {
 struct Table {
     by_name: HashMap<&'static [u8], &'static CommandSpec, ahash::RandomState>,
     all: Vec<&'static CommandSpec>,
+    /// Every command and subcommand, each at its [`index`].
+    numbered: Vec<&'static CommandSpec>,
+    /// A spec's address to its place in `numbered`.
+    index: HashMap<usize, usize, ahash::RandomState>,
 }
 
 fn table() -> &'static Table {
@@ -38,8 +43,26 @@ fn table() -> &'static Table {
     TABLE.get_or_init(|| {
         let all: Vec<&'static CommandSpec> = families().into_iter().flatten().collect();
         let by_name = all.iter().map(|c| (c.name.as_bytes(), *c)).collect();
-        Table { by_name, all }
+        let numbered: Vec<&'static CommandSpec> = all
+            .iter()
+            .flat_map(|c| std::iter::once(*c).chain(c.subcommands.iter()))
+            .collect();
+        let index = numbered
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (address(c), i))
+            .collect();
+        Table {
+            by_name,
+            all,
+            numbered,
+            index,
+        }
     })
+}
+
+fn address(spec: &'static CommandSpec) -> usize {
+    spec as *const CommandSpec as usize
 }
 
 /// Lower-cases `name` into `buf` when it fits.
@@ -69,6 +92,17 @@ pub fn lookup_sub(parent: &'static CommandSpec, sub: &[u8]) -> Option<&'static C
 /// All top-level commands.
 pub fn all() -> &'static [&'static CommandSpec] {
     &table().all
+}
+
+/// Every command and subcommand, numbered: `numbered()[index(spec)]` is
+/// `spec`. Per-command figures are kept in vectors by this number.
+pub fn numbered() -> &'static [&'static CommandSpec] {
+    &table().numbered
+}
+
+/// `spec`'s number in [`numbered`] (every spec is a table's static).
+pub fn index(spec: &'static CommandSpec) -> usize {
+    table().index.get(&address(spec)).copied().unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -141,5 +175,10 @@ mod tests {
         assert!(lookup(b"GeT").is_some());
         assert!(lookup(b"no-such-command").is_none());
         assert!(lookup(&[b'a'; 100]).is_none());
+        for (i, spec) in numbered().iter().enumerate() {
+            assert_eq!(index(spec), i, "{}", spec.name);
+        }
+        let get = lookup(b"get").expect("get");
+        assert_eq!(numbered()[index(get)].name, "get");
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod bitmaps;
 pub mod connection;
+pub mod diagnostics;
 pub mod hashes;
 pub mod introspection;
 pub mod keys;

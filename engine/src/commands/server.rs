@@ -1,7 +1,7 @@
 //! The server family: DBSIZE, FLUSHDB, FLUSHALL, INFO, CONFIG, TIME, SHUTDOWN.
 
 use crate::command::args::{parse_i64, parse_int};
-use crate::command::{arity_error, Acl, CmdError, CommandSpec, Exec, Flags};
+use crate::command::{arity_error, table, Acl, CmdError, CommandSpec, Exec, Flags};
 use crate::config::{ConfigError, SETTINGS};
 use crate::connection::ConnCtx;
 use crate::dispatch::{merge_ok, merge_sum, InfoPart, Part, Parts};
@@ -102,10 +102,19 @@ fn flushall(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) -
 }
 
 /// INFO — this core's figures.
-fn info(ctx: &mut ShardCtx<'_>, _argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> Part {
+fn info(ctx: &mut ShardCtx<'_>, argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> Part {
     let stats = &ctx.node.stats;
     let shard = &*ctx.shard;
+    let cmdstats = ctx.node.cmdstats.borrow();
+    let per_command = wants(argv, "commandstats") || wants(argv, "latencystats");
     Part::Info(Box::new(InfoPart {
+        commands: if per_command {
+            cmdstats.snapshot()
+        } else {
+            Vec::new()
+        },
+        errors: cmdstats.errors().to_vec(),
+        error_replies: cmdstats.error_replies,
         shard: shard.id.0,
         clients: ctx.node.clients.borrow().len(),
         used_memory: crate::alloc::this_thread(),
@@ -161,8 +170,22 @@ const INFO_DEFAULT: &[&str] = &[
     "stats",
     "replication",
     "cpu",
+    "errorstats",
     "keyspace",
 ];
+
+/// Whether INFO `argv` asks for `section`.
+fn wants(argv: &[Bytes], section: &str) -> bool {
+    let asked = &argv[1.min(argv.len())..];
+    if asked.is_empty() || asked.iter().any(|a| a.eq_ignore_ascii_case(b"default")) {
+        return INFO_DEFAULT.contains(&section);
+    }
+    asked.iter().any(|a| {
+        a.eq_ignore_ascii_case(section.as_bytes())
+            || a.eq_ignore_ascii_case(b"all")
+            || a.eq_ignore_ascii_case(b"everything")
+    })
+}
 
 /// Builds the INFO text from every core's part.
 fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
@@ -175,6 +198,19 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
             total.keyspace_misses += i.keyspace_misses;
             total.expired_keys += i.expired_keys;
             total.evicted_keys += i.evicted_keys;
+            total.error_replies += i.error_replies;
+            for (index, stat) in &i.commands {
+                match total.commands.iter_mut().find(|(t, _)| t == index) {
+                    Some((_, t)) => t.merge(stat),
+                    None => total.commands.push((*index, stat.clone())),
+                }
+            }
+            for (code, count) in &i.errors {
+                match total.errors.iter_mut().find(|(t, _)| t == code) {
+                    Some((_, t)) => *t += count,
+                    None => total.errors.push((code.clone(), *count)),
+                }
+            }
             total.commands_processed += i.commands_processed;
             total.net_input_bytes += i.net_input_bytes;
             total.net_output_bytes += i.net_output_bytes;
@@ -190,18 +226,7 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
             }
         }
     }
-    let asked: Vec<String> = parts.argv[1..]
-        .iter()
-        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
-        .collect();
-    let want = |section: &str| {
-        if asked.is_empty() || asked.iter().any(|a| a == "default") {
-            return INFO_DEFAULT.contains(&section);
-        }
-        asked
-            .iter()
-            .any(|a| a == section || a == "all" || a == "everything")
-    };
+    let want = |section: &str| wants(parts.argv, section);
     let node = parts.node;
     let global = &node.global;
     let config = node.config();
@@ -283,7 +308,7 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
         section(
             "Stats",
             format!(
-                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n",
+                "total_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\ntotal_error_replies:{}\r\nunexpected_error_replies:0\r\n",
                 global.total_connections_received.load(Ordering::Relaxed),
                 total.commands_processed,
                 // Redis truncates the mean to an integer.
@@ -296,7 +321,8 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
                 total.expired_keys,
                 total.evicted_keys,
                 total.keyspace_hits,
-                total.keyspace_misses
+                total.keyspace_misses,
+                total.error_replies,
             ),
         );
     }
@@ -312,6 +338,66 @@ fn merge_info(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
             "CPU",
             format!("used_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\n"),
         );
+    }
+    if want("commandstats") {
+        total.commands.sort_by_key(|(i, _)| *i);
+        let mut b = String::new();
+        for (i, c) in &total.commands {
+            let usec = c.nanos / 1000;
+            if c.calls == 0 && c.rejected == 0 && c.failed == 0 {
+                continue;
+            }
+            let per_call = if c.calls > 0 {
+                usec as f64 / c.calls as f64
+            } else {
+                0.0
+            };
+            let _ = write!(
+                b,
+                "cmdstat_{}:calls={},usec={usec},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}\r\n",
+                table::numbered()[*i].name,
+                c.calls,
+                c.rejected,
+                c.failed,
+            );
+        }
+        section("Commandstats", b);
+    }
+    if want("errorstats") {
+        total.errors.sort();
+        let mut b = String::new();
+        for (code, count) in &total.errors {
+            let _ = write!(
+                b,
+                "errorstat_{}:count={count}\r\n",
+                String::from_utf8_lossy(code)
+            );
+        }
+        section("Errorstats", b);
+    }
+    if want("latencystats") {
+        total.commands.sort_by_key(|(i, _)| *i);
+        let mut b = String::new();
+        for (i, c) in &total.commands {
+            // Only commands that were called (a write a transaction sent
+            // on a command's behalf is timed, not called).
+            let called = c.calls > 0 || c.rejected > 0 || c.failed > 0;
+            let Some(h) = c.latency.as_ref().filter(|h| called && !h.is_empty()) else {
+                continue;
+            };
+            let _ = write!(
+                b,
+                "latency_percentiles_usec_{}:",
+                table::numbered()[*i].name
+            );
+            for (k, p) in config.latency_tracking_info_percentiles.iter().enumerate() {
+                let sep = if k == 0 { "" } else { "," };
+                let value = h.value_at_quantile(p / 100.0) as f64 / 1000.0;
+                let _ = write!(b, "{sep}p{}={value:.3}", crate::config::percentile_text(*p));
+            }
+            b.push_str("\r\n");
+        }
+        section("Latencystats", b);
     }
     if want("keyspace") {
         let mut b = String::new();
@@ -414,6 +500,7 @@ fn config_set(ctx: &mut ConnCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>) 
 /// CONFIG RESETSTAT — this core's counters.
 fn config_resetstat(ctx: &mut ShardCtx<'_>, _argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> Part {
     ctx.node.stats.reset();
+    ctx.node.cmdstats.borrow_mut().reset();
     ctx.shard.stats = Default::default();
     for db in &mut ctx.shard.dbs {
         db.expired_total = 0;

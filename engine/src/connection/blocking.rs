@@ -85,8 +85,9 @@ impl Connection {
                     return;
                 }
                 Outcome::UnblockedWithError => {
-                    ReplyWriter::new(&mut self.outbuf, self.state.protocol)
-                        .error(b"UNBLOCKED client unblocked via CLIENT UNBLOCK");
+                    const UNBLOCKED: &[u8] = b"UNBLOCKED client unblocked via CLIENT UNBLOCK";
+                    ReplyWriter::new(&mut self.outbuf, self.state.protocol).error(UNBLOCKED);
+                    self.node.cmdstats.borrow_mut().error(UNBLOCKED);
                     return;
                 }
                 Outcome::Closed(close) => {
@@ -128,7 +129,7 @@ impl Connection {
         let mut outcome = shards
             .iter()
             .filter(|s| !waiting.contains(s))
-            .find_map(|&s| self.served(s));
+            .find_map(|&s| self.served(spec, s));
         if outcome.is_none() && !pending.is_empty() {
             // The replies before the command go out while it waits.
             if let Err(e) = self.flush(stream).await {
@@ -161,7 +162,7 @@ impl Connection {
                 Woken::Reply(k, reply) => {
                     if let Some(reply) = reply {
                         self.put_back(waiting[k], reply);
-                        outcome = self.served(waiting[k]);
+                        outcome = self.served(spec, waiting[k]);
                     }
                 }
                 Woken::Deadline if blocking::take(&claim) => outcome = Some(Outcome::TimedOut),
@@ -210,7 +211,7 @@ impl Connection {
                     // Served before it was withdrawn (then the claim was
                     // the shard's, and the deadline did not end the wait).
                     if outcome.is_none() {
-                        outcome = self.served(waiting[k]);
+                        outcome = self.served(spec, waiting[k]);
                     }
                 }
             }
@@ -228,11 +229,17 @@ impl Connection {
 
     /// What the `Block` op sent to shard `s` answered: the reply is copied
     /// to the output buffer.
-    fn served(&mut self, s: usize) -> Option<Outcome> {
+    fn served(&mut self, spec: &'static CommandSpec, s: usize) -> Option<Outcome> {
         let sink = &self.sinks[s];
         match sink.parts.first() {
             Some(Part::Reply(r)) => {
-                self.outbuf.extend_from_slice(sink.bytes(r));
+                let reply = sink.bytes(r);
+                if let Some(message) = reply.strip_prefix(b"-") {
+                    let mut stats = self.node.cmdstats.borrow_mut();
+                    stats.error(message);
+                    stats.ran(spec, 0, true, false);
+                }
+                self.outbuf.extend_from_slice(reply);
                 Some(Outcome::Answered)
             }
             Some(Part::Int(blocking::RETRY)) => Some(Outcome::Retry),

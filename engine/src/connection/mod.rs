@@ -9,6 +9,7 @@ use transaction::queues_in_multi;
 pub use transaction::Multi;
 
 use crate::client::{ClientInfo, KillSwitch};
+use crate::cmdstats;
 use crate::command::{self, table, CmdError, CommandSpec, Exec, Flags, MergeFn, TxCmd};
 use crate::config::Config;
 use crate::dispatch::{execute, run_op, OpHead, OpKind, PartRef, Parts, ShardBatch, Sink};
@@ -22,6 +23,7 @@ use crate::node::{Node, NodeStats};
 use crate::pubsub::{Inbox, Subscriptions};
 use crate::runtime::{self, PendingReply};
 use crate::shard::shard_of;
+use crate::slowlog::SlowEntry;
 use crate::txn::{transfer, TxId};
 use bytes::{Bytes, BytesMut};
 use futures_lite::{AsyncRead, AsyncWrite};
@@ -203,6 +205,8 @@ pub struct Connection {
     /// The batch's clock: Unix ms when it started.
     now_ms: u64,
     last_cmd: &'static str,
+    /// Calls planned whose replies are not written yet (see `count_call`).
+    calls: Vec<&'static CommandSpec>,
     /// The transaction being coordinated, while one is.
     tx: TxId,
     /// The guard of the guarded command being planned held on every
@@ -262,6 +266,7 @@ impl Connection {
             part_args: Vec::new(),
             now_ms: 0,
             last_cmd: "NULL",
+            calls: Vec::new(),
             tx: TxId::NONE,
             guard_passed: false,
             would_wait: false,
@@ -309,8 +314,13 @@ impl Connection {
                     return close;
                 }
                 if let Some(e) = proto_error {
+                    let start = self.outbuf.len();
                     let mut w = ReplyWriter::new(&mut self.outbuf, self.state.protocol);
                     w.protocol_error(e);
+                    let reply = &self.outbuf[start..];
+                    if let Some(message) = reply.strip_prefix(b"-") {
+                        self.node.cmdstats.borrow_mut().error(message);
+                    }
                     let _ = self.flush(stream).await;
                     return Close::Protocol(e);
                 }
@@ -430,7 +440,12 @@ impl Connection {
                     break;
                 }
                 match self.plan(i) {
-                    Planned::Done(counted) => planned += u64::from(counted),
+                    Planned::Done(counted) => {
+                        if counted {
+                            self.count_call(i);
+                        }
+                        planned += u64::from(counted)
+                    }
                     Planned::Coordinate(what) => {
                         planned += 1;
                         coordinated = Some(what);
@@ -441,9 +456,12 @@ impl Connection {
             }
             self.dispatch().await;
             self.assemble();
+            self.count_calls();
             match coordinated {
                 Some(what) => {
                     planned += self.run_coordinated(i, what, stream).await;
+                    self.count_call(i);
+                    self.count_calls();
                     i += 1;
                 }
                 None => break,
@@ -519,6 +537,16 @@ impl Connection {
 
     /// Keeps the batch (emptied, for its buffers) and the sink of shard `s`.
     fn put_back(&mut self, s: usize, (mut batch, sink): (ShardBatch, Sink)) {
+        for &(i, micros) in &sink.slow {
+            // A split command's parts are logged as one, by `assemble`.
+            if let Some(op) = batch.ops.get(i).filter(|op| !op.spec.is_split()) {
+                let entry = self.slow_entry(&batch.args[op.args.clone()], micros);
+                self.node
+                    .slowlog
+                    .borrow_mut()
+                    .push(entry, self.node.config().slowlog_max_len);
+            }
+        }
         batch.clear();
         self.batches[s] = batch;
         self.sinks[s] = sink;
@@ -581,6 +609,9 @@ impl Connection {
             Ok(spec) => *spec,
             Err(msg) => {
                 let msg = std::mem::take(msg);
+                if let Some(spec) = arity_rejected(&self.args[argv_range]) {
+                    self.node.cmdstats.borrow_mut().rejected(spec);
+                }
                 self.ready_error(&msg);
                 if let Some(multi) = &mut self.state.multi {
                     multi.aborted = true;
@@ -594,11 +625,11 @@ impl Connection {
             && !allowed_when_subscribed(spec)
         {
             let name = spec.name;
-            self.ready_error(&format!("ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"));
+            self.reject(spec, &format!("ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"));
             return Planned::Done(false);
         }
         if self.refused_for_memory(spec) {
-            self.ready_error(evict::OOM_ERROR);
+            self.reject(spec, evict::OOM_ERROR);
             if let Some(multi) = &mut self.state.multi {
                 multi.aborted = true;
             }
@@ -633,16 +664,21 @@ impl Connection {
                     node: &self.node,
                     state: &mut self.state,
                 };
+                let began = self.node.clock.raw();
                 run(
                     &mut ctx,
-                    &self.args[argv_range],
+                    &self.args[argv_range.clone()],
                     &mut ReplyWriter::new(out, protocol),
                 );
+                let slow = cmdstats::record_here(&self.node, spec, &out[start..], began);
                 if !self.direct {
                     self.slots.push(Slot::Ready(start..self.imm.len()));
                 }
+                if let Some(micros) = slow {
+                    self.log_slow(spec, argv_range, micros);
+                }
             }
-            Exec::Tx(cmd) => return self.plan_tx_command(cmd),
+            Exec::Tx(cmd) => return self.plan_tx_command(spec, cmd),
             Exec::Blocking(b) if self.tx == TxId::NONE => {
                 return Planned::Coordinate(Coordinate::Block(b));
             }
@@ -665,7 +701,7 @@ impl Connection {
                 let databases = self.node.config().databases;
                 let db = self.state.db;
                 match parse(argv, databases).and_then(|t| transfer::check(&t, db).map(|()| t)) {
-                    Err(e) => self.ready_error(e.text()),
+                    Err(e) => self.fail(spec, e.text()),
                     Ok(t) => {
                         let s = shard_of(&t.src, n).0;
                         if s != shard_of(&t.dst, n).0 {
@@ -680,7 +716,7 @@ impl Connection {
                 for p in spec.keys.positions(argv) {
                     let s = shard_of(&argv[p], n).0;
                     if target.is_some_and(|t| t != s) {
-                        self.ready_error(CmdError::CrossSlot.text());
+                        self.reject(spec, CmdError::CrossSlot.text());
                         return Planned::Done(false);
                     }
                     target = Some(s);
@@ -690,7 +726,7 @@ impl Connection {
             }
             Exec::Routed { route, .. } => match route(argv, n) {
                 Ok(s) => self.single(spec, i, s),
-                Err(e) => self.ready_error(e.text()),
+                Err(e) => self.fail(spec, e.text()),
             },
             Exec::PerKey { merge, .. } | Exec::Guarded { merge, .. } => {
                 let keys_start = self.key_shards.len();
@@ -858,6 +894,10 @@ impl Connection {
                     &self.args,
                     &mut self.outbuf,
                 );
+                drop(shard);
+                if let Some(micros) = self.node.slow.take() {
+                    self.log_slow(spec, op.args, micros);
+                }
                 return;
             }
         }
@@ -890,6 +930,9 @@ impl Connection {
             &mut sink.out,
         );
         sink.parts.push(part);
+        if let Some(micros) = self.node.slow.take() {
+            self.log_slow(spec, self.requests[i].clone(), micros);
+        }
         let refs = [PartRef {
             shard: me,
             index: 0,
@@ -925,7 +968,69 @@ impl Connection {
         }
     }
 
+    /// Counts a call of request `i` (once, however many shards run it)
+    /// when its reply is written, as Redis counts after the command ran
+    /// (so INFO's own call is not in its reply).
+    pub(super) fn count_call(&mut self, i: usize) {
+        if let Ok(spec) = self.specs[i] {
+            self.calls.push(spec);
+        }
+    }
+
+    /// Counts the calls whose replies are written.
+    pub(super) fn count_calls(&mut self) {
+        let mut stats = self.node.cmdstats.borrow_mut();
+        for spec in self.calls.drain(..) {
+            stats.call(spec);
+        }
+    }
+
+    /// Answers the request being planned, a call of `spec` refused before
+    /// it ran, with `msg` (Redis's `rejected_calls`).
+    fn reject(&mut self, spec: &'static CommandSpec, msg: &str) {
+        self.node.cmdstats.borrow_mut().rejected(spec);
+        self.ready_error(msg);
+    }
+
+    /// Answers the request being planned, a call of `spec` that failed,
+    /// with `msg` (Redis's `failed_calls`).
+    pub(super) fn fail(&mut self, spec: &'static CommandSpec, msg: &str) {
+        self.node.cmdstats.borrow_mut().ran(spec, 0, true, false);
+        self.ready_error(msg);
+    }
+
+    /// A slow-log entry for this connection's command `argv`.
+    fn slow_entry(&self, argv: &[Bytes], micros: u64) -> SlowEntry {
+        let clients = self.node.clients.borrow();
+        let info = clients.get(self.state.id);
+        SlowEntry {
+            id: self.node.global.next_slowlog_id(),
+            time: unix_ms() / 1000,
+            micros,
+            args: cmdstats::slowlog_args(argv),
+            addr: info.map(|c| c.addr.clone()).unwrap_or_default(),
+            name: info.and_then(|c| c.name.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// Logs request arguments `argv` (a range of `args`) of `spec` as slow.
+    pub(super) fn log_slow(&self, spec: &'static CommandSpec, argv: Range<usize>, micros: u64) {
+        if spec.flags.contains(Flags::SKIP_SLOWLOG) {
+            return;
+        }
+        let entry = self.slow_entry(&self.args[argv], micros);
+        self.node
+            .slowlog
+            .borrow_mut()
+            .push(entry, self.node.config().slowlog_max_len);
+    }
+
     fn ready_error(&mut self, msg: &str) {
+        let message = msg.as_bytes();
+        self.node
+            .cmdstats
+            .borrow_mut()
+            .error(message.strip_prefix(b"-").unwrap_or(message));
         if self.direct {
             ReplyWriter::new(&mut self.outbuf, self.state.protocol).error(msg.as_bytes());
             return;
@@ -977,6 +1082,23 @@ impl Connection {
                         ReplyWriter::new(&mut self.outbuf, *protocol)
                             .error(b"ERR shard unavailable");
                         continue;
+                    }
+                    // Slow parts: the command is logged once, with the
+                    // time of all its parts.
+                    let slow: u64 = self.refs[refs.clone()]
+                        .iter()
+                        .flat_map(|r| {
+                            self.sinks[r.shard]
+                                .slow
+                                .iter()
+                                .filter(move |(i, _)| *i == r.index)
+                                .map(|(_, micros)| micros)
+                        })
+                        .sum();
+                    if slow > 0 {
+                        if let Ok(spec) = self.specs[*request] {
+                            self.log_slow(spec, self.requests[*request].clone(), slow);
+                        }
                     }
                     merge(
                         &mut parts,
@@ -1053,6 +1175,16 @@ fn resolve(argv: &[Bytes]) -> Result<&'static CommandSpec, String> {
         }
     }
     check_arity(spec, argv)
+}
+
+/// The command whose arity `argv` does not fit (Redis counts that as a
+/// rejected call of it), if that is what is wrong with `argv`.
+fn arity_rejected(argv: &[Bytes]) -> Option<&'static CommandSpec> {
+    let mut spec = table::lookup(argv.first()?)?;
+    if !spec.subcommands.is_empty() && argv.len() >= 2 {
+        spec = table::lookup_sub(spec, &argv[1])?;
+    }
+    check_arity(spec, argv).is_err().then_some(spec)
 }
 
 /// `spec` if `argv` has an arity it accepts (and it is not a container

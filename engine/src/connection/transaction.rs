@@ -68,23 +68,23 @@ pub fn queues_in_multi(spec: &CommandSpec) -> bool {
 
 impl Connection {
     /// Plans MULTI, EXEC, DISCARD, WATCH or UNWATCH.
-    pub(super) fn plan_tx_command(&mut self, cmd: TxCmd) -> Planned {
+    pub(super) fn plan_tx_command(&mut self, spec: &'static CommandSpec, cmd: TxCmd) -> Planned {
         let in_multi = self.state.multi.is_some();
         match cmd {
-            TxCmd::Multi if in_multi => self.ready_error("ERR MULTI calls can not be nested"),
+            TxCmd::Multi if in_multi => self.fail(spec, "ERR MULTI calls can not be nested"),
             TxCmd::Multi => {
                 self.state.multi = Some(Multi::default());
                 self.ready_simple(b"OK");
             }
-            TxCmd::Exec if !in_multi => self.ready_error("ERR EXEC without MULTI"),
+            TxCmd::Exec if !in_multi => self.fail(spec, "ERR EXEC without MULTI"),
             TxCmd::Exec => return Planned::Coordinate(Coordinate::Exec),
-            TxCmd::Discard if !in_multi => self.ready_error("ERR DISCARD without MULTI"),
+            TxCmd::Discard if !in_multi => self.fail(spec, "ERR DISCARD without MULTI"),
             TxCmd::Discard => {
                 self.state.multi = None;
                 self.state.unwatch_all();
                 self.ready_simple(b"OK");
             }
-            TxCmd::Watch if in_multi => self.ready_error("ERR WATCH inside MULTI is not allowed"),
+            TxCmd::Watch if in_multi => self.fail(spec, "ERR WATCH inside MULTI is not allowed"),
             TxCmd::Watch => return Planned::Coordinate(Coordinate::Watch),
             // Inside EXEC, UNWATCH has nothing to do: EXEC forgets the
             // watched keys anyway.
@@ -204,8 +204,13 @@ impl Connection {
         };
         if multi.aborted {
             self.state.unwatch_all();
-            ReplyWriter::new(&mut self.outbuf, self.state.protocol)
-                .error(b"EXECABORT Transaction discarded because of previous errors.");
+            const ABORTED: &[u8] = b"EXECABORT Transaction discarded because of previous errors.";
+            ReplyWriter::new(&mut self.outbuf, self.state.protocol).error(ABORTED);
+            let mut stats = self.node.cmdstats.borrow_mut();
+            if let Some(exec) = table::lookup(b"exec") {
+                stats.ran(exec, 0, true, false);
+            }
+            stats.error(ABORTED);
             return 0;
         }
         let Multi {
@@ -219,6 +224,12 @@ impl Connection {
         std::mem::swap(&mut self.requests, &mut requests);
         std::mem::swap(&mut self.specs, &mut specs);
         let ran = self.run_transaction(0..count, Some(count)).await;
+        if ran > 0 {
+            // The queued commands ran: each is a call (EXEC's own is
+            // counted by the batch).
+            (0..count).for_each(|r| self.count_call(r));
+            self.count_calls();
+        }
         std::mem::swap(&mut self.args, &mut args);
         std::mem::swap(&mut self.requests, &mut requests);
         std::mem::swap(&mut self.specs, &mut specs);
@@ -525,6 +536,7 @@ impl Connection {
             proto_max_bulk_len,
             named: &lookup,
         };
+        let (start, began) = (self.outbuf.len(), self.node.clock.raw());
         let writes = f(
             &argv,
             &sources,
@@ -532,6 +544,12 @@ impl Connection {
             &cx,
         );
         self.would_wait = writes.wait;
+        if !writes.wait {
+            let reply = &self.outbuf[start..];
+            if let Some(micros) = crate::cmdstats::record_here(&self.node, spec, reply, began) {
+                self.log_slow(spec, self.requests[i].clone(), micros);
+            }
+        }
         for key in &writes.missed {
             self.node
                 .notifier
