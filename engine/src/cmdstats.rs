@@ -184,12 +184,12 @@ pub struct Settings {
     pub tracking: bool,
 }
 
-/// Records a command that ran on this core's shard: `op` over `args`,
-/// started at `start` (the clock's raw reading), answered `part` in `out`.
-/// A run slow enough for the slow log is left in the node's `slow` cell
-/// for whoever logs it (the connection knows the client).
-pub fn record(node: &Node, op: &Op, part: &Part, out: &BytesMut, start: u64) {
-    let nanos = node.clock.delta_as_nanos(start, node.clock.raw());
+/// Records a command that ran on this core's shard (`op`, which answered
+/// `part` in `out`) and ended now: its time is the node's lap. A run slow
+/// enough for the slow log is left in the node's `slow` cell for whoever
+/// logs it (the connection knows the client).
+pub fn record(node: &Node, op: &Op, part: &Part, out: &BytesMut) {
+    let nanos = node.lap();
     let settings = node.monitoring();
     let mut stats = node.cmdstats.borrow_mut();
     let failed = match part {
@@ -223,16 +223,12 @@ fn observe_duration(node: &Node, spec: &'static CommandSpec, nanos: u64, setting
     }
 }
 
-/// Records a command the connection ran itself (`Exec::Conn`): started at
-/// `start`, answered `reply`. Returns the duration in microseconds when
-/// it is slow enough for the slow log.
-pub fn record_here(
-    node: &Node,
-    spec: &'static CommandSpec,
-    reply: &[u8],
-    start: u64,
-) -> Option<u64> {
-    let nanos = node.clock.delta_as_nanos(start, node.clock.raw());
+/// Records a command the connection ran itself (`Exec::Conn`, or one
+/// gathered across shards) that answered `reply` and ended now (its time
+/// is the node's lap). Returns the duration in microseconds when it is
+/// slow enough for the slow log.
+pub fn record_here(node: &Node, spec: &'static CommandSpec, reply: &[u8]) -> Option<u64> {
+    let nanos = node.lap();
     let settings = node.monitoring();
     let mut stats = node.cmdstats.borrow_mut();
     let failed = stats.error_reply(reply);

@@ -292,6 +292,7 @@ fn run_from(
     start: usize,
 ) -> Result<bool, Stop> {
     let now_ms = unix_ms();
+    node.restart_clock();
     let ran = run_ops(node, shard, batch, sink, start, now_ms);
     // Clients waiting on keys this batch created (a transaction's, once it
     // let go of them).
@@ -476,9 +477,8 @@ pub fn run_op(
         stats.error(evict::OOM_ERROR.as_bytes());
         return Part::Reply(start..out.len());
     }
-    let start = node.clock.raw();
     let part = run_command(node, shard, now_ms, op, args, out);
-    crate::cmdstats::record(node, op, &part, out, start);
+    crate::cmdstats::record(node, op, &part, out);
     // As Redis, clients waiting on keys the command created are served
     // right after it; inside a transaction, when it lets go of them.
     if op.tx == TxId::NONE {

@@ -83,17 +83,15 @@ impl LatencyMonitor {
         }
     }
 
-    /// Forgets the named events (all when `names` is empty); returns how
-    /// many there were.
-    pub fn reset(&mut self, names: &[&[u8]]) -> usize {
-        let before = self.events.len();
-        if names.is_empty() {
-            self.events.clear();
-        } else {
-            self.events
-                .retain(|(e, _)| !names.iter().any(|n| n == &e.as_bytes()));
-        }
-        before - self.events.len()
+    /// Forgets the named events (all when `names` is empty), and gives
+    /// them.
+    pub fn take(&mut self, names: &[&[u8]]) -> LatencyMonitor {
+        let named = |e: &str| names.is_empty() || names.contains(&e.as_bytes());
+        let (taken, kept) = std::mem::take(&mut self.events)
+            .into_iter()
+            .partition(|(e, _)| named(e));
+        self.events = kept;
+        LatencyMonitor { events: taken }
     }
 }
 
@@ -138,8 +136,10 @@ mod tests {
         );
         assert_eq!(a.events()[0].1.max, 7);
         assert_eq!(a.events().len(), 2);
-        assert_eq!(a.reset(&[b"fast-command", b"nothing"]), 1);
-        assert_eq!(a.reset(&[]), 1);
+        let taken = a.take(&[b"fast-command", b"nothing"]);
+        assert_eq!(taken.events().len(), 1);
+        assert_eq!(taken.events()[0].0, "fast-command");
+        assert_eq!(a.take(&[]).events().len(), 1);
         assert!(a.events().is_empty());
     }
 }

@@ -114,8 +114,12 @@ pub struct Node {
     /// The duration (µs) of the last command run on this shard, when it
     /// belongs in the slow log; taken by whoever knows the client.
     pub slow: Cell<Option<u64>>,
-    /// Times commands (the TSC where the kernel trusts it).
+    /// Times commands (the TSC where the kernel trusts it)...
     pub clock: quanta::Clock,
+    /// ...from this reading: the end of the last command timed, or the
+    /// start of the run of commands being planned or executed (see
+    /// [`Node::lap`]).
+    mark: Cell<u64>,
     /// Links to the other cores; `None` when this is the only one.
     pub peers: Option<Peers>,
     /// This core's own copy: reading it touches no memory other cores
@@ -159,6 +163,7 @@ impl Node {
             latency: RefCell::new(LatencyMonitor::default()),
             slow: Cell::new(None),
             clock: global.clock.clone(),
+            mark: Cell::new(0),
             peers,
             config: RefCell::new((global.config_epoch(), Rc::new(Config::clone(&config)))),
             eviction: Cell::new(config.eviction()),
@@ -200,6 +205,22 @@ impl Node {
     pub fn eviction(&self) -> evict::Settings {
         self.refresh_config();
         self.eviction.get()
+    }
+
+    /// Starts timing a run of commands that follow one another with no
+    /// wait between them (a connection's planning segment, a batch).
+    pub fn restart_clock(&self) {
+        self.mark.set(self.clock.raw());
+    }
+
+    /// Nanoseconds since the last lap or restart: a command's time, read
+    /// when it ends (one clock read per command; what ran between two
+    /// commands of a run, their routing, counts with the second).
+    pub fn lap(&self) -> u64 {
+        let now = self.clock.raw();
+        let nanos = self.clock.delta_as_nanos(self.mark.get(), now);
+        self.mark.set(now);
+        nanos
     }
 
     /// The monitoring settings (as `config().monitoring()`).

@@ -518,6 +518,48 @@ fn errors() -> Vec<Step> {
         c!["CONFIG", "SET", "maxmemory", "0"],
         c!["SET", "oom", "v"],
         c!["DEL", "oom", "objk"],
+        // The slow log and the latency monitor: settings and arguments.
+        c!["CONFIG", "SET", "slowlog-log-slower-than", "-2"],
+        c!["CONFIG", "SET", "slowlog-log-slower-than", "x"],
+        c!["CONFIG", "SET", "slowlog-max-len", "-1"],
+        c!["CONFIG", "SET", "latency-monitor-threshold", "-1"],
+        c!["CONFIG", "SET", "latency-tracking", "maybe"],
+        c!["CONFIG", "SET", "latency-tracking-info-percentiles", "101"],
+        c!["CONFIG", "SET", "latency-tracking-info-percentiles", "50 x"],
+        c![
+            "CONFIG",
+            "SET",
+            "latency-tracking-info-percentiles",
+            "50.5 99 0"
+        ],
+        c!["CONFIG", "GET", "latency-tracking-info-percentiles"],
+        c!["CONFIG", "SET", "latency-tracking-info-percentiles", ""],
+        c!["CONFIG", "GET", "latency-tracking-info-percentiles"],
+        c![
+            "CONFIG",
+            "SET",
+            "latency-tracking-info-percentiles",
+            "50 99 99.9"
+        ],
+        c!["CONFIG", "GET", "slowlog-log-slower-than"],
+        c!["CONFIG", "GET", "slowlog-max-len"],
+        c!["CONFIG", "GET", "latency-monitor-threshold"],
+        c!["CONFIG", "GET", "latency-tracking"],
+        c!["SLOWLOG", "GET", "-2"],
+        c!["SLOWLOG", "GET", "x"],
+        c!["SLOWLOG", "GET", "1", "2"],
+        c!["SLOWLOG", "LEN", "x"],
+        c!["SLOWLOG", "RESET", "x"],
+        c!["SLOWLOG", "NOPE"],
+        c!["SLOWLOG"],
+        c!["SLOWLOG", "HELP"],
+        c!["LATENCY", "HISTORY"],
+        c!["LATENCY", "HISTORY", "no-such-event"],
+        c!["LATENCY", "LATEST", "x"],
+        c!["LATENCY", "RESET", "no-such-event"],
+        c!["LATENCY", "HISTOGRAM", "no-such-command"],
+        c!["LATENCY", "NOPE"],
+        c!["LATENCY"],
     ]
     .into_iter()
     .map(ex)

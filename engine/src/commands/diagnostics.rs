@@ -8,6 +8,7 @@ use crate::command::{table, Acl, CommandSpec, Exec, Flags};
 use crate::connection::ConnCtx;
 use crate::dispatch::{merge_ok, Part, Parts};
 use crate::latency::LatencyMonitor;
+use crate::limits::ERROR_ARGS_QUOTE_MAX;
 use crate::shard::ShardCtx;
 use crate::slowlog::SlowEntry;
 use bytes::Bytes;
@@ -19,14 +20,22 @@ const SLOWLOG_GET_DEFAULT: usize = 10;
 /// SLOWLOG GET [count]: the count, or the error that answers it (as
 /// Redis's `getRangeLongFromObjectOrReply(-1, LONG_MAX)` with its message,
 /// which it gives for a non-number too); -1 is all.
-fn slowlog_count(argv: &[Bytes]) -> Result<usize, &'static [u8]> {
+fn slowlog_count(argv: &[Bytes]) -> Result<usize, Vec<u8>> {
+    if argv.len() > 3 {
+        // Redis's subcommand syntax error, naming the subcommand as given.
+        let sub = &argv[1][..argv[1].len().min(ERROR_ARGS_QUOTE_MAX)];
+        let mut e = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
+        e.extend_from_slice(sub);
+        e.extend_from_slice(b"'. Try SLOWLOG HELP.");
+        return Err(e);
+    }
     let Some(arg) = argv.get(2) else {
         return Ok(SLOWLOG_GET_DEFAULT);
     };
     match parse_i64(arg) {
         Some(-1) => Ok(usize::MAX),
         Some(n) if n >= 0 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
-        _ => Err(b"ERR count should be greater than or equal to -1"),
+        _ => Err(b"ERR count should be greater than or equal to -1".to_vec()),
     }
 }
 
@@ -36,7 +45,7 @@ fn slowlog_get(ctx: &mut ShardCtx<'_>, argv: &[Bytes], out: &mut ReplyWriter<'_>
         Ok(count) => Part::Slow(ctx.node.slowlog.borrow().newest(count)),
         Err(e) => {
             let start = out.buf().len();
-            out.error(e);
+            out.error(&e);
             Part::Reply(start..out.buf().len())
         }
     }
@@ -165,14 +174,8 @@ fn merge_latency_history(parts: &mut Parts<'_>, out: &mut ReplyWriter<'_>) {
 /// LATENCY RESET [event ...] — forgets this core's events, and says which
 /// it had.
 fn latency_reset(ctx: &mut ShardCtx<'_>, argv: &[Bytes], _out: &mut ReplyWriter<'_>) -> Part {
-    let mut monitor = ctx.node.latency.borrow_mut();
-    let before = monitor.clone();
     let names: Vec<&[u8]> = argv[2..].iter().map(|a| &a[..]).collect();
-    monitor.reset(&names);
-    let mut gone = before;
-    let kept: Vec<&[u8]> = monitor.events().iter().map(|(e, _)| e.as_bytes()).collect();
-    gone.reset(&kept);
-    Part::Latency(Box::new(gone))
+    Part::Latency(Box::new(ctx.node.latency.borrow_mut().take(&names)))
 }
 
 /// How many events were reset (on any core).

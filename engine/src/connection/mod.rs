@@ -474,6 +474,9 @@ impl Connection {
 
     /// Starts planning a new run of requests.
     fn begin_segment(&mut self) {
+        // What runs from here to the next wait is timed command by
+        // command (see `Node::lap`).
+        self.node.restart_clock();
         self.imm.clear();
         self.slots.clear();
         self.refs.clear();
@@ -664,13 +667,12 @@ impl Connection {
                     node: &self.node,
                     state: &mut self.state,
                 };
-                let began = self.node.clock.raw();
                 run(
                     &mut ctx,
                     &self.args[argv_range.clone()],
                     &mut ReplyWriter::new(out, protocol),
                 );
-                let slow = cmdstats::record_here(&self.node, spec, &out[start..], began);
+                let slow = cmdstats::record_here(&self.node, spec, &out[start..]);
                 if !self.direct {
                     self.slots.push(Slot::Ready(start..self.imm.len()));
                 }
@@ -1085,20 +1087,18 @@ impl Connection {
                     }
                     // Slow parts: the command is logged once, with the
                     // time of all its parts.
-                    let slow: u64 = self.refs[refs.clone()]
+                    let slow = self.refs[refs.clone()]
                         .iter()
                         .flat_map(|r| {
                             self.sinks[r.shard]
                                 .slow
                                 .iter()
                                 .filter(move |(i, _)| *i == r.index)
-                                .map(|(_, micros)| micros)
+                                .map(|(_, micros)| *micros)
                         })
-                        .sum();
-                    if slow > 0 {
-                        if let Ok(spec) = self.specs[*request] {
-                            self.log_slow(spec, self.requests[*request].clone(), slow);
-                        }
+                        .reduce(|a, b| a + b);
+                    if let (Some(micros), Ok(spec)) = (slow, &self.specs[*request]) {
+                        self.log_slow(spec, self.requests[*request].clone(), micros);
                     }
                     merge(
                         &mut parts,

@@ -536,7 +536,8 @@ impl Connection {
             proto_max_bulk_len,
             named: &lookup,
         };
-        let (start, began) = (self.outbuf.len(), self.node.clock.raw());
+        let start = self.outbuf.len();
+        self.node.restart_clock();
         let writes = f(
             &argv,
             &sources,
@@ -546,7 +547,7 @@ impl Connection {
         self.would_wait = writes.wait;
         if !writes.wait {
             let reply = &self.outbuf[start..];
-            if let Some(micros) = crate::cmdstats::record_here(&self.node, spec, reply, began) {
+            if let Some(micros) = crate::cmdstats::record_here(&self.node, spec, reply) {
                 self.log_slow(spec, self.requests[i].clone(), micros);
             }
         }
