@@ -19,6 +19,7 @@
 //!   little that is shared, clients, configuration.
 //! - `evict.rs`: maxmemory and the eviction policies, per shard;
 //!   `alloc.rs`: the counting allocator they measure with.
+//! - `metrics.rs`: INFO as Prometheus metrics (the `/metrics` endpoint).
 //! - `limits.rs`: every compiled-in bound.
 
 pub mod alloc;
@@ -34,6 +35,7 @@ pub mod global;
 pub mod keyspace;
 pub mod lazyfree;
 pub mod limits;
+pub mod metrics;
 pub mod node;
 pub mod notify;
 pub mod pubsub;
