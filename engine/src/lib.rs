@@ -19,7 +19,8 @@
 //!   little that is shared, clients, configuration.
 //! - `evict.rs`: maxmemory and the eviction policies, per shard;
 //!   `alloc.rs`: the counting allocator they measure with.
-//! - `metrics.rs`: INFO as Prometheus metrics (the `/metrics` endpoint).
+//! - `metrics/`: the Prometheus `/metrics` endpoint: INFO, run through a
+//!   real connection, rendered in the text exposition format.
 //! - `limits.rs`: every compiled-in bound.
 
 pub mod alloc;

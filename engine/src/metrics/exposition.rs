@@ -1,11 +1,11 @@
-//! Prometheus metrics: INFO's text turned into the Prometheus text
-//! exposition format (version 0.0.4).
+//! INFO's text as the Prometheus text exposition format 0.0.4.
 //!
-//! INFO is the one source of the figures: [`render`] reads its sections and
-//! writes the fields it knows as metric families named after Prometheus's
-//! conventions (prefix `shoal_`, base units, counters ending in `_total`).
-//! Fields it does not know, and values that are not plain decimal numbers,
-//! are skipped, so INFO may grow without breaking the exposition.
+//! [`render`] reads INFO's sections and writes the fields it knows as
+//! metric families named after Prometheus's conventions (prefix `shoal_`,
+//! base units, counters ending in `_total`, one `# HELP` and `# TYPE` per
+//! family). Fields it does not know, and values that are not plain
+//! decimal numbers, are skipped, so INFO may grow without breaking the
+//! exposition.
 
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -57,239 +57,36 @@ const fn gauge(name: &'static str, help: &'static str, unit: Unit) -> Family {
 
 use Unit::{KibPerSecond, Micros, Same};
 
-/// The node-wide fields exported: (section, field, family). Sections are
-/// matched without regard to case, as INFO's arguments are.
+/// The node-wide fields exported: (section, field, family). Section
+/// names are compared in lower case.
+#[rustfmt::skip]
 static NODE_FIELDS: &[(&str, &str, Family)] = &[
-    (
-        "server",
-        "uptime_in_seconds",
-        gauge(
-            "shoal_uptime_seconds",
-            "Seconds since the server started.",
-            Same,
-        ),
-    ),
-    (
-        "clients",
-        "connected_clients",
-        gauge(
-            "shoal_connected_clients",
-            "Client connections open on the Redis port.",
-            Same,
-        ),
-    ),
-    (
-        "clients",
-        "blocked_clients",
-        gauge(
-            "shoal_blocked_clients",
-            "Clients waiting in a blocking command.",
-            Same,
-        ),
-    ),
-    (
-        "clients",
-        "clients_in_timeout_table",
-        gauge(
-            "shoal_clients_in_timeout_table",
-            "Blocked clients whose command has a timeout.",
-            Same,
-        ),
-    ),
-    (
-        "clients",
-        "maxclients",
-        gauge("shoal_maxclients", "The maxclients setting.", Same),
-    ),
-    (
-        "memory",
-        "used_memory",
-        gauge(
-            "shoal_memory_used_bytes",
-            "Bytes the server has allocated (INFO used_memory).",
-            Same,
-        ),
-    ),
-    (
-        "memory",
-        "used_memory_rss",
-        gauge(
-            "shoal_memory_used_rss_bytes",
-            "Resident set size of the process.",
-            Same,
-        ),
-    ),
-    (
-        "memory",
-        "used_memory_peak",
-        gauge(
-            "shoal_memory_used_peak_bytes",
-            "The most used_memory seen.",
-            Same,
-        ),
-    ),
-    (
-        "memory",
-        "maxmemory",
-        gauge(
-            "shoal_memory_max_bytes",
-            "The maxmemory setting (0: no limit).",
-            Same,
-        ),
-    ),
-    (
-        "memory",
-        "mem_fragmentation_ratio",
-        gauge(
-            "shoal_memory_fragmentation_ratio",
-            "Resident set size divided by used_memory.",
-            Same,
-        ),
-    ),
-    (
-        "memory",
-        "lazyfree_pending_objects",
-        gauge(
-            "shoal_lazyfree_pending_objects",
-            "Values waiting to be freed in the background.",
-            Same,
-        ),
-    ),
-    (
-        "memory",
-        "lazyfreed_objects",
-        counter(
-            "shoal_lazyfreed_objects_total",
-            "Values freed in the background.",
-            Same,
-        ),
-    ),
-    (
-        "stats",
-        "total_connections_received",
-        counter(
-            "shoal_connections_received_total",
-            "Client connections accepted on the Redis port.",
-            Same,
-        ),
-    ),
-    (
-        "stats",
-        "total_commands_processed",
-        counter(
-            "shoal_commands_processed_total",
-            "Commands processed.",
-            Same,
-        ),
-    ),
-    (
-        "stats",
-        "instantaneous_ops_per_sec",
-        gauge(
-            "shoal_instantaneous_ops_per_second",
-            "Commands processed per second, recently (INFO instantaneous_ops_per_sec).",
-            Same,
-        ),
-    ),
-    (
-        "stats",
-        "total_net_input_bytes",
-        counter(
-            "shoal_net_input_bytes_total",
-            "Bytes read from clients.",
-            Same,
-        ),
-    ),
-    (
-        "stats",
-        "total_net_output_bytes",
-        counter(
-            "shoal_net_output_bytes_total",
-            "Bytes written to clients.",
-            Same,
-        ),
-    ),
-    (
-        "stats",
-        "instantaneous_input_kbps",
-        gauge(
-            "shoal_instantaneous_input_bytes_per_second",
-            "Bytes read from clients per second, recently.",
-            KibPerSecond,
-        ),
-    ),
-    (
-        "stats",
-        "instantaneous_output_kbps",
-        gauge(
-            "shoal_instantaneous_output_bytes_per_second",
-            "Bytes written to clients per second, recently.",
-            KibPerSecond,
-        ),
-    ),
-    (
-        "stats",
-        "rejected_connections",
-        counter(
-            "shoal_rejected_connections_total",
-            "Connections refused because of maxclients.",
-            Same,
-        ),
-    ),
-    (
-        "stats",
-        "expired_keys",
-        counter(
-            "shoal_expired_keys_total",
-            "Keys removed because their time to live passed.",
-            Same,
-        ),
-    ),
-    (
-        "stats",
-        "evicted_keys",
-        counter(
-            "shoal_evicted_keys_total",
-            "Keys evicted to stay under maxmemory.",
-            Same,
-        ),
-    ),
-    (
-        "stats",
-        "keyspace_hits",
-        counter(
-            "shoal_keyspace_hits_total",
-            "Key lookups that found the key.",
-            Same,
-        ),
-    ),
-    (
-        "stats",
-        "keyspace_misses",
-        counter(
-            "shoal_keyspace_misses_total",
-            "Key lookups that did not find the key.",
-            Same,
-        ),
-    ),
-    (
-        "cpu",
-        "used_cpu_sys",
-        counter(
-            "shoal_cpu_sys_seconds_total",
-            "System CPU time the process used.",
-            Same,
-        ),
-    ),
-    (
-        "cpu",
-        "used_cpu_user",
-        counter(
-            "shoal_cpu_user_seconds_total",
-            "User CPU time the process used.",
-            Same,
-        ),
-    ),
+    ("server", "uptime_in_seconds", gauge("shoal_uptime_seconds", "Seconds since the server started.", Same)),
+    ("clients", "connected_clients", gauge("shoal_connected_clients", "Client connections open on the Redis port.", Same)),
+    ("clients", "blocked_clients", gauge("shoal_blocked_clients", "Clients waiting in a blocking command.", Same)),
+    ("clients", "clients_in_timeout_table", gauge("shoal_clients_in_timeout_table", "Blocked clients whose command has a timeout.", Same)),
+    ("clients", "maxclients", gauge("shoal_maxclients", "The maxclients setting.", Same)),
+    ("memory", "used_memory", gauge("shoal_memory_used_bytes", "Bytes the server has allocated (INFO used_memory).", Same)),
+    ("memory", "used_memory_rss", gauge("shoal_memory_used_rss_bytes", "Resident set size of the process.", Same)),
+    ("memory", "used_memory_peak", gauge("shoal_memory_used_peak_bytes", "The most used_memory seen.", Same)),
+    ("memory", "maxmemory", gauge("shoal_memory_max_bytes", "The maxmemory setting (0: no limit).", Same)),
+    ("memory", "mem_fragmentation_ratio", gauge("shoal_memory_fragmentation_ratio", "Resident set size divided by used_memory.", Same)),
+    ("memory", "lazyfree_pending_objects", gauge("shoal_lazyfree_pending_objects", "Values waiting to be freed in the background.", Same)),
+    ("memory", "lazyfreed_objects", counter("shoal_lazyfreed_objects_total", "Values freed in the background.", Same)),
+    ("stats", "total_connections_received", counter("shoal_connections_received_total", "Client connections accepted on the Redis port.", Same)),
+    ("stats", "total_commands_processed", counter("shoal_commands_processed_total", "Commands processed.", Same)),
+    ("stats", "instantaneous_ops_per_sec", gauge("shoal_instantaneous_ops_per_second", "Commands processed per second, recently (INFO instantaneous_ops_per_sec).", Same)),
+    ("stats", "total_net_input_bytes", counter("shoal_net_input_bytes_total", "Bytes read from clients.", Same)),
+    ("stats", "total_net_output_bytes", counter("shoal_net_output_bytes_total", "Bytes written to clients.", Same)),
+    ("stats", "instantaneous_input_kbps", gauge("shoal_instantaneous_input_bytes_per_second", "Bytes read from clients per second, recently.", KibPerSecond)),
+    ("stats", "instantaneous_output_kbps", gauge("shoal_instantaneous_output_bytes_per_second", "Bytes written to clients per second, recently.", KibPerSecond)),
+    ("stats", "rejected_connections", counter("shoal_rejected_connections_total", "Connections refused because of maxclients.", Same)),
+    ("stats", "expired_keys", counter("shoal_expired_keys_total", "Keys removed because their time to live passed.", Same)),
+    ("stats", "evicted_keys", counter("shoal_evicted_keys_total", "Keys evicted to stay under maxmemory.", Same)),
+    ("stats", "keyspace_hits", counter("shoal_keyspace_hits_total", "Key lookups that found the key.", Same)),
+    ("stats", "keyspace_misses", counter("shoal_keyspace_misses_total", "Key lookups that did not find the key.", Same)),
+    ("cpu", "used_cpu_sys", counter("shoal_cpu_sys_seconds_total", "System CPU time the process used.", Same)),
+    ("cpu", "used_cpu_user", counter("shoal_cpu_user_seconds_total", "User CPU time the process used.", Same)),
 ];
 
 /// A section whose lines are `<prefix><label value>:k=v,k=v,...`, each
@@ -303,6 +100,7 @@ struct Labelled {
     fields: &'static [(&'static str, Family)],
 }
 
+#[rustfmt::skip]
 static LABELLED: &[Labelled] = &[
     Labelled {
         section: "keyspace",
@@ -311,18 +109,8 @@ static LABELLED: &[Labelled] = &[
         index: true,
         // avg_ttl is not exported: Shoal does not measure it (INFO says 0).
         fields: &[
-            (
-                "keys",
-                gauge("shoal_db_keys", "Keys in the database.", Same),
-            ),
-            (
-                "expires",
-                gauge(
-                    "shoal_db_keys_expiring",
-                    "Keys with a time to live in the database.",
-                    Same,
-                ),
-            ),
+            ("keys", gauge("shoal_db_keys", "Keys in the database.", Same)),
+            ("expires", gauge("shoal_db_keys_expiring", "Keys with a time to live in the database.", Same)),
         ],
     },
     Labelled {
@@ -331,102 +119,18 @@ static LABELLED: &[Labelled] = &[
         label: "shard",
         index: true,
         fields: &[
-            (
-                "keys",
-                gauge(
-                    "shoal_shard_keys",
-                    "Keys the shard holds, all databases.",
-                    Same,
-                ),
-            ),
-            (
-                "expires",
-                gauge(
-                    "shoal_shard_keys_expiring",
-                    "Keys with a time to live the shard holds.",
-                    Same,
-                ),
-            ),
-            (
-                "used_memory",
-                gauge(
-                    "shoal_shard_memory_used_bytes",
-                    "Bytes allocated by the shard's core.",
-                    Same,
-                ),
-            ),
-            (
-                "connected_clients",
-                gauge(
-                    "shoal_shard_connected_clients",
-                    "Client connections the shard's core serves.",
-                    Same,
-                ),
-            ),
-            (
-                "total_commands_processed",
-                counter(
-                    "shoal_shard_commands_processed_total",
-                    "Commands processed by the shard's core's connections.",
-                    Same,
-                ),
-            ),
-            (
-                "instantaneous_ops_per_sec",
-                gauge(
-                    "shoal_shard_instantaneous_ops_per_second",
-                    "Commands processed per second, recently, by the shard's core's connections.",
-                    Same,
-                ),
-            ),
-            (
-                "total_net_input_bytes",
-                counter(
-                    "shoal_shard_net_input_bytes_total",
-                    "Bytes read from the shard's core's clients.",
-                    Same,
-                ),
-            ),
-            (
-                "total_net_output_bytes",
-                counter(
-                    "shoal_shard_net_output_bytes_total",
-                    "Bytes written to the shard's core's clients.",
-                    Same,
-                ),
-            ),
-            (
-                "keyspace_hits",
-                counter(
-                    "shoal_shard_keyspace_hits_total",
-                    "Key lookups in the shard that found the key.",
-                    Same,
-                ),
-            ),
-            (
-                "keyspace_misses",
-                counter(
-                    "shoal_shard_keyspace_misses_total",
-                    "Key lookups in the shard that did not find the key.",
-                    Same,
-                ),
-            ),
-            (
-                "expired_keys",
-                counter(
-                    "shoal_shard_expired_keys_total",
-                    "Keys the shard removed because their time to live passed.",
-                    Same,
-                ),
-            ),
-            (
-                "evicted_keys",
-                counter(
-                    "shoal_shard_evicted_keys_total",
-                    "Keys the shard evicted to stay under maxmemory.",
-                    Same,
-                ),
-            ),
+            ("keys", gauge("shoal_shard_keys", "Keys the shard holds, all databases.", Same)),
+            ("expires", gauge("shoal_shard_keys_expiring", "Keys with a time to live the shard holds.", Same)),
+            ("used_memory", gauge("shoal_shard_memory_used_bytes", "Bytes allocated by the shard's core.", Same)),
+            ("connected_clients", gauge("shoal_shard_connected_clients", "Client connections the shard's core serves.", Same)),
+            ("total_commands_processed", counter("shoal_shard_commands_processed_total", "Commands processed by the shard's core's connections.", Same)),
+            ("instantaneous_ops_per_sec", gauge("shoal_shard_instantaneous_ops_per_second", "Commands processed per second, recently, by the shard's core's connections.", Same)),
+            ("total_net_input_bytes", counter("shoal_shard_net_input_bytes_total", "Bytes read from the shard's core's clients.", Same)),
+            ("total_net_output_bytes", counter("shoal_shard_net_output_bytes_total", "Bytes written to the shard's core's clients.", Same)),
+            ("keyspace_hits", counter("shoal_shard_keyspace_hits_total", "Key lookups in the shard that found the key.", Same)),
+            ("keyspace_misses", counter("shoal_shard_keyspace_misses_total", "Key lookups in the shard that did not find the key.", Same)),
+            ("expired_keys", counter("shoal_shard_expired_keys_total", "Keys the shard removed because their time to live passed.", Same)),
+            ("evicted_keys", counter("shoal_shard_evicted_keys_total", "Keys the shard evicted to stay under maxmemory.", Same)),
         ],
     },
     // Redis 7.0's per-command figures (usec_per_call is usec / calls and
@@ -437,34 +141,10 @@ static LABELLED: &[Labelled] = &[
         label: "cmd",
         index: false,
         fields: &[
-            (
-                "calls",
-                counter("shoal_commands_total", "Calls of the command.", Same),
-            ),
-            (
-                "usec",
-                counter(
-                    "shoal_commands_duration_seconds_total",
-                    "Time spent running the command.",
-                    Micros,
-                ),
-            ),
-            (
-                "rejected_calls",
-                counter(
-                    "shoal_commands_rejected_calls_total",
-                    "Calls of the command refused before it ran.",
-                    Same,
-                ),
-            ),
-            (
-                "failed_calls",
-                counter(
-                    "shoal_commands_failed_calls_total",
-                    "Calls of the command that ran and answered an error.",
-                    Same,
-                ),
-            ),
+            ("calls", counter("shoal_commands_total", "Calls of the command.", Same)),
+            ("usec", counter("shoal_commands_duration_seconds_total", "Time spent running the command.", Micros)),
+            ("rejected_calls", counter("shoal_commands_rejected_calls_total", "Calls of the command refused before it ran.", Same)),
+            ("failed_calls", counter("shoal_commands_failed_calls_total", "Calls of the command that ran and answered an error.", Same)),
         ],
     },
     Labelled {
@@ -472,14 +152,9 @@ static LABELLED: &[Labelled] = &[
         prefix: "errorstat_",
         label: "error",
         index: false,
-        fields: &[(
-            "count",
-            counter(
-                "shoal_errors_total",
-                "Error replies, by their first word.",
-                Same,
-            ),
-        )],
+        fields: &[
+            ("count", counter("shoal_errors_total", "Error replies, by their first word.", Same)),
+        ],
     },
 ];
 
