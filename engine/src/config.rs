@@ -47,6 +47,9 @@ pub struct Config {
     /// Addresses to listen on; a leading '-' marks one that may be unavailable.
     pub bind: Vec<String>,
     pub port: u16,
+    /// Port of the Prometheus `/metrics` endpoint (on the `bind`
+    /// addresses, served by core 0); 0 = off.
+    pub metrics_port: u16,
     /// Executors (cores); 0 = one per CPU the process may run on.
     pub threads: usize,
     /// Pin each executor to one allowed CPU.
@@ -111,6 +114,7 @@ impl Default for Config {
         Config {
             bind: vec!["127.0.0.1".into(), "-::1".into()],
             port: 6379,
+            metrics_port: 0,
             threads: 0,
             cpu_pinning: true,
             databases: DATABASES_DEFAULT,
@@ -434,6 +438,15 @@ pub static SETTINGS: &[Setting] = &[
         get: |c| c.port.to_string(),
         set: |c, a| {
             c.port = int_in(a, 1, 65535)? as u16;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Setting {
+        name: "metrics-port",
+        get: |c| c.metrics_port.to_string(),
+        set: |c, a| {
+            c.metrics_port = int_in(a, 0, 65535)? as u16;
             Ok(())
         },
         mutable: false,
@@ -921,6 +934,32 @@ mod tests {
         assert!(e.to_string().contains("port"));
         let e = Config::from_args(&strings(&["--port"])).unwrap_err();
         assert!(e.to_string().contains("port"));
+    }
+
+    #[test]
+    fn metrics_port_is_off_by_default_bounded_and_immutable() {
+        let mut c = Config::from_args(&[]).unwrap();
+        assert_eq!(c.metrics_port, 0);
+        assert_eq!((setting("metrics-port").unwrap().get)(&c), "0");
+        let c2 = Config::from_args(&strings(&["--metrics-port", "9121"])).unwrap();
+        assert_eq!(c2.metrics_port, 9121);
+        c.apply_text("metrics-port 65535\n").unwrap();
+        assert_eq!(c.metrics_port, 65535);
+        c.apply("metrics-port", &strings(&["0"]), false).unwrap();
+        assert_eq!(c.metrics_port, 0);
+        for bad in ["65536", "-1", "x", ""] {
+            let e = c
+                .apply("metrics-port", &strings(&[bad]), false)
+                .unwrap_err();
+            assert!(e.to_string().contains("metrics-port"), "{bad}: {e}");
+        }
+        let e = c.apply("metrics-port", &[], false).unwrap_err();
+        assert!(e.to_string().contains("wrong number of arguments"));
+        assert_eq!(
+            c.apply("metrics-port", &strings(&["9121"]), true),
+            Err(ConfigError::Immutable("metrics-port"))
+        );
+        assert_eq!(c.metrics_port, 0);
     }
 
     #[test]

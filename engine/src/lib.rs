@@ -19,6 +19,8 @@
 //!   little that is shared, clients, configuration.
 //! - `evict.rs`: maxmemory and the eviction policies, per shard;
 //!   `alloc.rs`: the counting allocator they measure with.
+//! - `metrics/`: the Prometheus `/metrics` endpoint: INFO, run through a
+//!   real connection, rendered in the text exposition format.
 //! - `limits.rs`: every compiled-in bound.
 
 pub mod alloc;
@@ -36,6 +38,7 @@ pub mod keyspace;
 pub mod latency;
 pub mod lazyfree;
 pub mod limits;
+pub mod metrics;
 pub mod node;
 pub mod notify;
 pub mod pubsub;

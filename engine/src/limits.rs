@@ -82,3 +82,25 @@ pub const SLOWLOG_ARG_LEN_MAX: usize = 128;
 /// Seconds of history the latency monitor keeps per event (Redis's
 /// `LATENCY_TS_LEN`).
 pub const LATENCY_HISTORY_LEN: usize = 160;
+
+/// The metrics endpoint: the largest HTTP request head (request line and
+/// headers) read; a larger one is answered 431 and the connection closed.
+pub const METRICS_REQUEST_HEAD_SIZE_MAX: usize = 8 * 1024;
+/// The metrics endpoint: headers a request may have (httparse parses them
+/// into an array of this many); more are answered 431.
+pub const METRICS_REQUEST_HEADERS_MAX: usize = 64;
+/// The metrics endpoint: how long a client has to send its whole request
+/// head, and then again to take the answer and close; a slower one is
+/// dropped. Prometheus sends its request at once and closes on the answer.
+pub const METRICS_CLIENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// The metrics endpoint: bytes read and thrown away after the answer while
+/// waiting for the client to close (closing with unread bytes would reset
+/// the connection, and a reset can destroy the answer before it is read).
+pub const METRICS_LINGER_SIZE_MAX: usize = 64 * 1024;
+/// The metrics endpoint: connections served at once; more are closed as
+/// soon as they are accepted.
+pub const METRICS_CONNECTIONS_MAX: usize = 16;
+/// The metrics endpoint: the largest INFO reply a scrape collects (INFO
+/// everything of 256 shards with every command in its command stats is
+/// well under 1 MiB).
+pub const METRICS_INFO_SIZE_MAX: usize = 4 * 1024 * 1024;

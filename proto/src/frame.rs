@@ -1,7 +1,8 @@
 //! A decoder for RESP2 and RESP3 *replies*, the other direction from [`crate::ReplyWriter`].
 //!
-//! The server never needs it: it exists for the property tests (encode with the writer, decode,
-//! compare), for the fuzzers and for clients such as the load generator. It is strict where the
+//! It exists for the property tests (encode with the writer, decode, compare), for the fuzzers
+//! and for clients such as the load generator; the server's only use is reading the one INFO
+//! reply its metrics endpoint asks of itself, whole. It is strict where the
 //! writer is strict (every line ends in `\r\n`, lengths are well-formed) and bounds the nesting
 //! depth so that hostile input cannot overflow the stack.
 //!

@@ -14,13 +14,14 @@ use crate::connection::{Close, Connection};
 use crate::evict::Outcome;
 use crate::global::{unix_ms, Global};
 use crate::keyspace::Swept;
-use crate::limits::{EXPIRE_SLICE, EXPIRE_SWEEP_BUDGET, SHUTDOWN_POLL_MS};
+use crate::limits::{EXPIRE_SLICE, EXPIRE_SWEEP_BUDGET, METRICS_CONNECTIONS_MAX, SHUTDOWN_POLL_MS};
 use crate::node::Node;
 use crate::pubsub::Inbox;
 use crate::shard::ShardId;
 use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use glommio::net::{TcpListener, TcpStream};
 use glommio::{LocalExecutorBuilder, Placement};
+use std::cell::Cell;
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -174,7 +175,19 @@ async fn executor_main(
     }
 
     let config = node.config();
-    let listeners = bind_all(&config)?;
+    let listeners = bind_all(&config.bind, config.port, "server")?;
+    // One metrics listener, on core 0, bound before the node says it is
+    // ready so that a port in use stops the start.
+    let metrics_listeners = if id.0 == 0 && config.metrics_port != 0 {
+        let listeners = bind_all(&config.bind, config.metrics_port, "metrics")?;
+        tracing::info!(
+            port = config.metrics_port,
+            "Serving Prometheus metrics at /metrics"
+        );
+        listeners
+    } else {
+        Vec::new()
+    };
     if bound.fetch_add(1, Ordering::AcqRel) + 1 == threads {
         tracing::info!(
             port = config.port,
@@ -184,6 +197,15 @@ async fn executor_main(
     }
     for listener in listeners {
         glommio::spawn_local(accept_loop(node.clone(), listener)).detach();
+    }
+    let metrics_open = Rc::new(Cell::new(0));
+    for listener in metrics_listeners {
+        glommio::spawn_local(metrics_accept_loop(
+            node.clone(),
+            listener,
+            metrics_open.clone(),
+        ))
+        .detach();
     }
     glommio::spawn_local(expiry_loop(node.clone())).detach();
     glommio::spawn_local(rates_loop(node.clone())).detach();
@@ -202,10 +224,10 @@ async fn executor_main(
 }
 
 /// Binds every `bind` address on `port`; an address starting with '-' may
-/// be unavailable (as in Redis).
-fn bind_all(config: &Config) -> Result<Vec<TcpListener>, String> {
+/// be unavailable (as in Redis). `what` names the port in errors.
+fn bind_all(bind: &[String], port: u16, what: &str) -> Result<Vec<TcpListener>, String> {
     let mut listeners = Vec::new();
-    for addr in &config.bind {
+    for addr in bind {
         let (optional, host) = match addr.strip_prefix('-') {
             Some(h) => (true, h),
             None => (false, addr.as_str()),
@@ -216,9 +238,9 @@ fn bind_all(config: &Config) -> Result<Vec<TcpListener>, String> {
             h => h,
         };
         let target = if host.contains(':') {
-            format!("[{host}]:{}", config.port)
+            format!("[{host}]:{port}")
         } else {
-            format!("{host}:{}", config.port)
+            format!("{host}:{port}")
         };
         match TcpListener::bind(target.as_str()) {
             Ok(l) => listeners.push(l),
@@ -227,13 +249,15 @@ fn bind_all(config: &Config) -> Result<Vec<TcpListener>, String> {
             }
             Err(e) => {
                 return Err(format!(
-                    "Could not create server TCP listening socket {target}: {e}"
+                    "Could not create {what} TCP listening socket {target}: {e}"
                 ))
             }
         }
     }
     if listeners.is_empty() {
-        return Err("Failed listening on any address".into());
+        return Err(format!(
+            "Failed listening on any address ({what} port {port})"
+        ));
     }
     Ok(listeners)
 }
@@ -266,6 +290,45 @@ async fn accept_loop(node: Rc<Node>, listener: TcpListener) {
         set_keepalive(&stream, config.tcp_keepalive_s);
         glommio::spawn_local(serve_client(node.clone(), stream)).detach();
     }
+}
+
+/// Accepts connections to the metrics port and serves each in its own
+/// task (`metrics::serve_http`). They are not clients: not counted in
+/// connected_clients, not in the registry. At most
+/// [`METRICS_CONNECTIONS_MAX`] are served at once (`open`, shared by the
+/// listeners of every `bind` address); more are closed at once.
+async fn metrics_accept_loop(node: Rc<Node>, listener: TcpListener, open: Rc<Cell<usize>>) {
+    loop {
+        let mut stream = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "metrics accept failed");
+                glommio::timer::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        if open.get() >= METRICS_CONNECTIONS_MAX {
+            tracing::debug!("too many metrics connections; closing a new one");
+            continue;
+        }
+        open.set(open.get() + 1);
+        let (node, open) = (node.clone(), open.clone());
+        glommio::spawn_local(async move {
+            let _ = stream.set_nodelay(true);
+            crate::metrics::serve_http(&node, &mut stream).await;
+            open.set(open.get() - 1);
+        })
+        .detach();
+    }
+}
+
+/// `f`'s output, or none if `limit` passes first (`f` is then dropped).
+pub async fn within<T>(limit: Duration, f: impl std::future::Future<Output = T>) -> Option<T> {
+    let timer = async {
+        glommio::timer::sleep(limit).await;
+        None
+    };
+    futures_lite::future::or(async { Some(f.await) }, timer).await
 }
 
 fn set_keepalive(stream: &TcpStream, interval_s: u64) {
