@@ -17,6 +17,8 @@
 //! - `commands/`: the command families, each ending with its table entries.
 //! - `node.rs`, `global.rs`, `client.rs`, `config.rs`: per-core state, the
 //!   little that is shared, clients, configuration.
+//! - `hotkeys.rs`: HOTKEYS' per-shard tracker (a top-K sketch), fed by
+//!   `dispatch::run_op` while a session runs.
 //! - `evict.rs`: maxmemory and the eviction policies, per shard;
 //!   `alloc.rs`: the counting allocator they measure with.
 //! - `limits.rs`: every compiled-in bound.
@@ -31,6 +33,7 @@ pub mod connection;
 pub mod dispatch;
 pub mod evict;
 pub mod global;
+pub mod hotkeys;
 pub mod keyspace;
 pub mod lazyfree;
 pub mod limits;
