@@ -43,6 +43,8 @@ pub enum Part {
         count: usize,
         key: Option<Box<[u8]>>,
     },
+    /// HOTKEYS GET: the shard's session, if it has one.
+    HotKeys(Option<Box<crate::hotkeys::Report>>),
 }
 
 /// What one core reports for INFO.
@@ -450,7 +452,11 @@ pub fn run_op(
         ReplyWriter::new(out, op.protocol).error(evict::OOM_ERROR.as_bytes());
         return Part::Reply(start..out.len());
     }
-    let part = run_command(node, shard, now_ms, op, args, out);
+    let part = if shard.hotkeys.is_active() {
+        run_observed(node, shard, now_ms, op, args, out)
+    } else {
+        run_command(node, shard, now_ms, op, args, out)
+    };
     // As Redis, clients waiting on keys the command created are served
     // right after it; inside a transaction, when it lets go of them.
     if op.tx == TxId::NONE {
@@ -459,6 +465,29 @@ pub fn run_op(
     if node.notifier.pending() {
         node.publish_events();
     }
+    part
+}
+
+/// [`run_command`] timed, and recorded for HOTKEYS with its keys, its time
+/// and its request and reply bytes (while a session runs on this shard).
+fn run_observed(
+    node: &Node,
+    shard: &mut Shard,
+    now_ms: u64,
+    op: &Op,
+    args: &[Bytes],
+    out: &mut BytesMut,
+) -> Part {
+    let reply_start = out.len();
+    let started = std::time::Instant::now();
+    let part = run_command(node, shard, now_ms, op, args, out);
+    let elapsed = started.elapsed();
+    let argv = &args[op.args.clone()];
+    let keys = op.spec.keys.positions(argv);
+    let reply_bytes = out.len().saturating_sub(reply_start);
+    shard
+        .hotkeys
+        .observe(now_ms, op.db, argv, keys, elapsed, reply_bytes);
     part
 }
 
