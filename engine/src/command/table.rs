@@ -10,10 +10,11 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Every family's commands, in the order `COMMAND` lists them.
-fn families() -> [&'static [CommandSpec]; 13] {
+fn families() -> [&'static [CommandSpec]; 14] {
     [
         commands::connection::COMMANDS,
         commands::server::COMMANDS,
+        commands::hotkeys::COMMANDS,
         commands::strings::COMMANDS,
         commands::bitmaps::COMMANDS,
         commands::hashes::COMMANDS,

@@ -4,6 +4,7 @@
 pub mod bitmaps;
 pub mod connection;
 pub mod hashes;
+pub mod hotkeys;
 pub mod introspection;
 pub mod keys;
 pub mod lists;
