@@ -339,14 +339,14 @@ impl TopK {
         let c = usize::from(count);
         if weight == 1 {
             return if self.uniform() < d.prob[c] {
-                count - 1
+                count.saturating_sub(1)
             } else {
                 count
             };
         }
         if (weight as f64) < d.min[c] {
             return if self.uniform() < weight as f64 / d.min[c] {
-                count - 1
+                count.saturating_sub(1)
             } else {
                 count
             };
@@ -383,7 +383,8 @@ impl TopK {
         let pos = usize::from(bucket.heavy[1].count < bucket.heavy[0].count);
         let min = bucket.heavy[pos].count;
         if min > count {
-            let chance = (count - LOBBY_PROMOTION) as f64 / (min - LOBBY_PROMOTION) as f64;
+            let chance = count.saturating_sub(LOBBY_PROMOTION) as f64
+                / min.saturating_sub(LOBBY_PROMOTION) as f64;
             if self.uniform() >= chance {
                 return None;
             }
