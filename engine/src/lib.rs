@@ -17,7 +17,7 @@
 //! - `commands/`: the command families, each ending with its table entries.
 //! - `node.rs`, `global.rs`, `client.rs`, `config.rs`: per-core state, the
 //!   little that is shared, clients, configuration.
-//! - `hotkeys.rs`: HOTKEYS' per-shard tracker (a top-K sketch), fed by
+//! - `hotkeys/`: HOTKEYS' per-shard tracker and its top-K sketch, fed by
 //!   `dispatch::run_op` while a session runs.
 //! - `evict.rs`: maxmemory and the eviction policies, per shard;
 //!   `alloc.rs`: the counting allocator they measure with.

@@ -44,7 +44,7 @@ pub struct Shard {
     pub waiting: Waiting,
     /// What eviction keeps (see `evict.rs`).
     pub evictor: Evictor,
-    /// HOTKEYS' session on this shard (see `hotkeys.rs`).
+    /// HOTKEYS' session on this shard (see `hotkeys/`).
     pub hotkeys: HotKeys,
     rng: u64,
 }

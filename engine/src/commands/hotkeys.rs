@@ -1,5 +1,5 @@
 //! The HOTKEYS family (Redis 8.6): START, STOP, GET, RESET, HELP. Every
-//! shard runs its own share of a session (`hotkeys.rs`), so START, STOP and
+//! shard runs its own share of a session (`hotkeys/`), so START, STOP and
 //! RESET go to every shard, and GET merges the shards' reports: a key lives
 //! on one shard, so the node's top K is the top K of the shards' top Ks.
 //!
