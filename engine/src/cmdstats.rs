@@ -185,10 +185,11 @@ pub struct Settings {
 }
 
 /// Records a command that ran on this core's shard (`op`, which answered
-/// `part` in `out`) and ended now: its time is the node's lap. A run slow
+/// `part` in `out`) and ended now: its time is the node's lap, returned
+/// in nanoseconds. A run slow
 /// enough for the slow log is left in the node's `slow` cell for whoever
 /// logs it (the connection knows the client).
-pub fn record(node: &Node, op: &Op, part: &Part, out: &BytesMut) {
+pub fn record(node: &Node, op: &Op, part: &Part, out: &BytesMut) -> u64 {
     let nanos = node.lap();
     let settings = node.monitoring();
     let mut stats = node.cmdstats.borrow_mut();
@@ -199,6 +200,7 @@ pub fn record(node: &Node, op: &Op, part: &Part, out: &BytesMut) {
     stats.ran(op.spec, nanos, failed, settings.tracking);
     drop(stats);
     observe_duration(node, op.spec, nanos, &settings);
+    nanos
 }
 
 /// What the slow log and the latency monitor do with a run of `spec` that

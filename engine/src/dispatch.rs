@@ -50,6 +50,8 @@ pub enum Part {
         count: usize,
         key: Option<Box<[u8]>>,
     },
+    /// HOTKEYS GET: the shard's session, if it has one.
+    HotKeys(Option<Box<crate::hotkeys::Report>>),
 }
 
 /// What one core reports for INFO.
@@ -477,8 +479,12 @@ pub fn run_op(
         stats.error(evict::OOM_ERROR.as_bytes());
         return Part::Reply(start..out.len());
     }
+    let reply_start = out.len();
     let part = run_command(node, shard, now_ms, op, args, out);
-    crate::cmdstats::record(node, op, &part, out);
+    let nanos = crate::cmdstats::record(node, op, &part, out);
+    if shard.hotkeys.is_active() {
+        observe_hot_keys(shard, now_ms, op, args, out.len() - reply_start, nanos);
+    }
     // As Redis, clients waiting on keys the command created are served
     // right after it; inside a transaction, when it lets go of them.
     if op.tx == TxId::NONE {
@@ -488,6 +494,24 @@ pub fn run_op(
         node.publish_events();
     }
     part
+}
+
+/// Gives a command that ran (`op` over `args`, `reply_bytes` answered in
+/// `nanos`) to the shard's HOTKEYS session.
+fn observe_hot_keys(
+    shard: &mut Shard,
+    now_ms: u64,
+    op: &Op,
+    args: &[Bytes],
+    reply_bytes: usize,
+    nanos: u64,
+) {
+    let argv = &args[op.args.clone()];
+    let keys = op.spec.keys.positions(argv);
+    let elapsed = std::time::Duration::from_nanos(nanos);
+    shard
+        .hotkeys
+        .observe(now_ms, op.db, argv, keys, elapsed, reply_bytes);
 }
 
 /// [`run_op`] without publishing the keyspace events it recorded.

@@ -17,6 +17,8 @@
 //! - `commands/`: the command families, each ending with its table entries.
 //! - `node.rs`, `global.rs`, `client.rs`, `config.rs`: per-core state, the
 //!   little that is shared, clients, configuration.
+//! - `hotkeys/`: HOTKEYS' per-shard tracker and its top-K sketch, fed by
+//!   `dispatch::run_op` while a session runs.
 //! - `evict.rs`: maxmemory and the eviction policies, per shard;
 //!   `alloc.rs`: the counting allocator they measure with.
 //! - `metrics/`: the Prometheus `/metrics` endpoint: INFO, run through a
@@ -34,6 +36,7 @@ pub mod connection;
 pub mod dispatch;
 pub mod evict;
 pub mod global;
+pub mod hotkeys;
 pub mod keyspace;
 pub mod latency;
 pub mod lazyfree;

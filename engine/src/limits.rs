@@ -104,3 +104,27 @@ pub const METRICS_CONNECTIONS_MAX: usize = 16;
 /// everything of 256 shards with every command in its command stats is
 /// well under 1 MiB).
 pub const METRICS_INFO_SIZE_MAX: usize = 4 * 1024 * 1024;
+
+/// HOTKEYS START METRICS count: the measures there are (CPU, NET); Redis
+/// 8.6's `HOTKEYS_METRICS_COUNT`.
+pub const HOTKEYS_METRICS_MAX: i64 = 2;
+/// HOTKEYS START COUNT: keys reported per measure, Redis 8.6's 1..=64.
+pub const HOTKEYS_COUNT_MAX: usize = 64;
+/// HOTKEYS START without COUNT.
+pub const HOTKEYS_COUNT_DEFAULT: usize = 10;
+/// HOTKEYS START DURATION, seconds: Redis 8.6's 1..=1000000 (0, the
+/// default, runs until HOTKEYS STOP).
+pub const HOTKEYS_DURATION_S_MAX: u64 = 1_000_000;
+/// HOTKEYS START SAMPLE ratio: Redis 8.6's 1..=INT_MAX.
+pub const HOTKEYS_SAMPLE_RATIO_MAX: u32 = i32::MAX as u32;
+/// Keys a hot-key sketch names per key it reports (Redis: 10 * COUNT).
+pub const HOTKEYS_TRACKED_PER_REPORTED: usize = 10;
+/// Buckets per table of a hot-key sketch per key it reports, before
+/// rounding up to a power of two (Redis: 100 * COUNT).
+pub const HOTKEYS_BUCKETS_PER_REPORTED: usize = 100;
+
+const _: () = assert!(HOTKEYS_COUNT_DEFAULT >= 1 && HOTKEYS_COUNT_DEFAULT <= HOTKEYS_COUNT_MAX);
+// A sketch's tables stay small: at most 8192 buckets of 40 bytes, twice.
+const _: () = assert!(HOTKEYS_COUNT_MAX * HOTKEYS_BUCKETS_PER_REPORTED <= 8192);
+// DURATION in ms cannot overflow.
+const _: () = assert!(HOTKEYS_DURATION_S_MAX.checked_mul(1000).is_some());

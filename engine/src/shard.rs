@@ -4,6 +4,7 @@
 
 use crate::blocking::Waiting;
 use crate::evict::Evictor;
+use crate::hotkeys::HotKeys;
 use crate::keyspace::access::Access;
 use crate::keyspace::{Db, Swept};
 use crate::node::Node;
@@ -43,6 +44,8 @@ pub struct Shard {
     pub waiting: Waiting,
     /// What eviction keeps (see `evict.rs`).
     pub evictor: Evictor,
+    /// HOTKEYS' session on this shard (see `hotkeys/`).
+    pub hotkeys: HotKeys,
     rng: u64,
 }
 
@@ -65,6 +68,7 @@ impl Shard {
             locks: Locks::default(),
             waiting: Waiting::default(),
             evictor: Evictor::default(),
+            hotkeys: HotKeys::default(),
             rng: seed | 1,
         }
     }

@@ -93,6 +93,30 @@ pub enum CmdError {
     LimitNeedsScoreOrLex,
     /// ZRANGE's WITHSCORES with BYLEX.
     WithscoresWithLex,
+    /// HOTKEYS START while a session runs.
+    HotkeysInProgress,
+    /// HOTKEYS START without `METRICS count` first.
+    HotkeysMetricsRequired,
+    /// HOTKEYS START METRICS count not in 1..=`HOTKEYS_METRICS_MAX`.
+    HotkeysMetricsCount,
+    /// HOTKEYS START METRICS naming CPU twice.
+    HotkeysCpuTwice,
+    /// HOTKEYS START METRICS naming NET twice.
+    HotkeysNetTwice,
+    /// HOTKEYS START METRICS with fewer metric words than its count.
+    HotkeysMetricsMismatch,
+    /// HOTKEYS START METRICS naming neither CPU nor NET.
+    HotkeysNoValidMetrics,
+    /// HOTKEYS START COUNT not in 1..=`HOTKEYS_COUNT_MAX`.
+    HotkeysCount,
+    /// HOTKEYS START DURATION not in 1..=`HOTKEYS_DURATION_S_MAX`.
+    HotkeysDuration,
+    /// HOTKEYS START SAMPLE not in 1..=`HOTKEYS_SAMPLE_RATIO_MAX`.
+    HotkeysSample,
+    /// HOTKEYS START SLOTS: Shoal answers as Redis outside cluster mode.
+    HotkeysSlotsNoCluster,
+    /// HOTKEYS RESET while a session runs.
+    HotkeysStopFirst,
 }
 
 impl CmdError {
@@ -174,6 +198,27 @@ impl CmdError {
             CmdError::WithscoresWithLex => {
                 "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
             }
+            // Redis 8.6's src/hotkeys.c, word for word (limits in limits.rs).
+            CmdError::HotkeysInProgress => "ERR hotkey tracking session already in progress",
+            CmdError::HotkeysMetricsRequired => "ERR METRICS parameter is required",
+            CmdError::HotkeysMetricsCount => "ERR METRICS count must be > 0 and <= 2",
+            CmdError::HotkeysCpuTwice => "ERR METRICS CPU defined more than once!",
+            CmdError::HotkeysNetTwice => "ERR METRICS NET defined more than once!",
+            CmdError::HotkeysMetricsMismatch => {
+                "ERR METRICS count does not match number of metric types provided"
+            }
+            CmdError::HotkeysNoValidMetrics => {
+                "ERR METRICS no valid metrics passed. Supported: CPU|NET"
+            }
+            CmdError::HotkeysCount => "ERR COUNT must be between 1 and 64",
+            CmdError::HotkeysDuration => "ERR DURATION must be between 1 and 1000000",
+            CmdError::HotkeysSample => "ERR SAMPLE ratio must be positive",
+            CmdError::HotkeysSlotsNoCluster => {
+                "ERR SLOTS parameter cannot be used in non-cluster mode"
+            }
+            CmdError::HotkeysStopFirst => {
+                "ERR hotkey tracking session in progress, stop tracking first"
+            }
         }
     }
 
@@ -244,6 +289,18 @@ mod tests {
             CmdError::MinMaxNotLex,
             CmdError::LimitNeedsScoreOrLex,
             CmdError::WithscoresWithLex,
+            CmdError::HotkeysInProgress,
+            CmdError::HotkeysMetricsRequired,
+            CmdError::HotkeysMetricsCount,
+            CmdError::HotkeysCpuTwice,
+            CmdError::HotkeysNetTwice,
+            CmdError::HotkeysMetricsMismatch,
+            CmdError::HotkeysNoValidMetrics,
+            CmdError::HotkeysCount,
+            CmdError::HotkeysDuration,
+            CmdError::HotkeysSample,
+            CmdError::HotkeysSlotsNoCluster,
+            CmdError::HotkeysStopFirst,
         ];
         for e in all {
             let t = e.text();
@@ -254,5 +311,22 @@ mod tests {
             );
             assert!(!t.contains('\r') && !t.contains('\n'));
         }
+    }
+
+    #[test]
+    fn hotkeys_texts_name_the_limits() {
+        use crate::limits::*;
+        assert_eq!(
+            CmdError::HotkeysMetricsCount.text(),
+            format!("ERR METRICS count must be > 0 and <= {HOTKEYS_METRICS_MAX}")
+        );
+        assert_eq!(
+            CmdError::HotkeysCount.text(),
+            format!("ERR COUNT must be between 1 and {HOTKEYS_COUNT_MAX}")
+        );
+        assert_eq!(
+            CmdError::HotkeysDuration.text(),
+            format!("ERR DURATION must be between 1 and {HOTKEYS_DURATION_S_MAX}")
+        );
     }
 }

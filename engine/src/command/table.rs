@@ -10,11 +10,12 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Every family's commands, in the order `COMMAND` lists them.
-fn families() -> [&'static [CommandSpec]; 14] {
+fn families() -> [&'static [CommandSpec]; 15] {
     [
         commands::connection::COMMANDS,
         commands::server::COMMANDS,
         commands::diagnostics::COMMANDS,
+        commands::hotkeys::COMMANDS,
         commands::strings::COMMANDS,
         commands::bitmaps::COMMANDS,
         commands::hashes::COMMANDS,

@@ -5,6 +5,7 @@ pub mod bitmaps;
 pub mod connection;
 pub mod diagnostics;
 pub mod hashes;
+pub mod hotkeys;
 pub mod introspection;
 pub mod keys;
 pub mod lists;
